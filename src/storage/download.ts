@@ -101,7 +101,10 @@ export class Download extends EventEmitter {
         try {
           for (;;) {
             if (self.error) throw self.error;
-            const limit = end === undefined ? self.written : Math.min(self.written, end + 1);
+            // Until the digest is verified the last byte is held back, so a client can never
+            // receive a complete body whose digest turns out wrong: on a mismatch it sees a truncated stream.
+            const available = self.done ? self.written : Math.max(0, self.written - 1);
+            const limit = end === undefined ? available : Math.min(available, end + 1);
             if (pos < limit) {
               fh ??= await self.openForRead();
               const len = Math.min(CHUNK, limit - pos);

@@ -1,8 +1,37 @@
-/** Builds every layer for `serve`: the gateway core plus the extensions later layers add. */
+/**
+ * The composition root for `serve`: the gateway core plus each layer's extension, in order.
+ * Each layer contributes an `ExtensionFactory` from its own wire.ts; this file only lists them.
+ */
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
-import { startGateway, type Gateway } from './gateway.js';
+import { startGateway, type CoreServices, type Extensions, type Gateway } from './gateway.js';
+import { createMetrics } from './telemetry/metrics.js';
 
-export async function startServer(config: Config, logger: Logger): Promise<Gateway> {
-  return startGateway(config, { logger });
+export type ExtensionFactory = (core: CoreServices) => Promise<Extensions>;
+
+/** Extension factories, outermost first (their `before` middleware runs in this order). */
+export const EXTENSIONS: ExtensionFactory[] = [];
+
+export function mergeExtensions(parts: Extensions[]): Extensions {
+  const gates = parts.map((p) => p.gate).filter((g) => g !== undefined);
+  if (gates.length > 1) throw new Error('more than one pull gate configured');
+  return {
+    gate: gates[0],
+    before: parts.flatMap((p) => p.before ?? []),
+    routes: parts.flatMap((p) => p.routes ?? []),
+    readiness: parts.flatMap((p) => p.readiness ?? []),
+    onClose: async () => {
+      for (const p of [...parts].reverse()) await p.onClose?.();
+    },
+  };
+}
+
+export async function composeExtensions(core: CoreServices, factories: ExtensionFactory[] = EXTENSIONS): Promise<Extensions> {
+  const parts: Extensions[] = [];
+  for (const f of factories) parts.push(await f(core));
+  return mergeExtensions(parts);
+}
+
+export async function startServer(config: Config, logger: Logger, factories: ExtensionFactory[] = EXTENSIONS): Promise<Gateway> {
+  return startGateway(config, { logger, metrics: createMetrics({ defaultMetrics: true }), extend: (core) => composeExtensions(core, factories) });
 }

@@ -1,4 +1,4 @@
-/** Koa middleware order only: access log/metrics → errors → loop guard → auth → routes. */
+/** Koa middleware order only: tracing → access log/metrics → errors → loop guard → auth → routes. */
 import Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Logger } from './log.js';
@@ -12,6 +12,8 @@ export interface AppParts {
   logger: Logger;
   metrics: Metrics;
   viaToken: string;
+  /** middleware wrapping everything, even the access log and the error writer (tracing) */
+  outer?: Middleware[];
   /** middleware that runs before any route (telemetry, auth, …) in order */
   before?: Middleware[];
   routes: Middleware[];
@@ -21,6 +23,7 @@ export function createApp(parts: AppParts): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.on('error', () => {}); // errors are written and logged by errorMiddleware
+  for (const m of parts.outer ?? []) app.use(m);
   app.use(accessLog(parts.metrics, parts.logger));
   app.use(errorMiddleware(parts.logger));
   app.use(viaLoopGuard(parts.viaToken));

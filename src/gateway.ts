@@ -22,6 +22,7 @@ import { ReferrersService } from './registry/referrers-service.js';
 import { openGate, type PullGate } from './registry/pull-gate.js';
 import { v2Routes } from './registry/v2-routes.js';
 import { healthRoutes, type ReadinessCheck } from './http/health-routes.js';
+import { createHardenedServer, requestHardening } from './http/hardening.js';
 import { createApp } from './app.js';
 
 export interface CoreServices {
@@ -40,6 +41,8 @@ export interface CoreServices {
 /** What later layers (the gate, auth, APIs, telemetry) plug into the server. */
 export interface Extensions {
   gate?: PullGate;
+  /** outermost middleware: sees the final status of every request (tracing) */
+  outer?: Middleware[];
   before?: Middleware[];
   routes?: Middleware[];
   readiness?: ReadinessCheck[];
@@ -92,15 +95,16 @@ export async function startGateway(config: Config, opts: { logger?: Logger; metr
   let draining = false;
   const app = createApp({
     logger, metrics, viaToken: viaToken(config),
-    before: ext.before,
+    outer: ext.outer,
+    before: [requestHardening(), ...(ext.before ?? [])],
     routes: [
       healthRoutes({ metrics, metricsPath: config.telemetry.metricsPath, readiness: () => ext.readiness ?? [], draining: () => draining }),
       v2Routes({ ...core, tags: new TagsService(core.upstreams), gate: ext.gate ?? openGate }),
       ...(ext.routes ?? []),
     ],
   });
-  const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 }, app.callback());
-  server.maxRequestsPerSocket = 0;
+  const listener = await createHardenedServer(config.server, app.callback(), logger);
+  const server = listener.server;
   const { host, port } = splitListen(config.server.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -108,17 +112,30 @@ export async function startGateway(config: Config, opts: { logger?: Logger; metr
   });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
-  const url = `http://${shownHost}:${addr.port}`;
+  const url = `${listener.scheme}://${shownHost}:${addr.port}`;
   logger.info('listening', { url, upstreams: Object.keys(config.upstreams) });
 
   let closing: Promise<void> | undefined;
   const close = () => closing ??= (async () => {
-    draining = true;
+    draining = true; // /readyz answers 503 from now on
+    const delay = config.server.shutdownDelay;
+    if (delay > 0) {
+      logger.info('draining: not ready, still accepting connections', { ms: delay });
+      await new Promise((r) => setTimeout(r, delay));
+    }
     const closed = new Promise<void>((r) => server.close(() => r()));
+    logger.info('stopped accepting connections; waiting for requests in flight', { timeoutMs: config.server.shutdownTimeout });
+    // Keep-alive connections whose last response just finished are idle now: close them as they appear.
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeout);
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const timer = setTimeout(() => {
+      logger.warn('shutdown timeout: closing connections still in flight', { timeoutMs: config.server.shutdownTimeout });
+      server.closeAllConnections();
+    }, config.server.shutdownTimeout);
     await closed;
+    clearInterval(idle);
     clearTimeout(timer);
+    listener.stop();
     await ext.onClose?.();
     await core.upstreams.close();
     logger.info('stopped');

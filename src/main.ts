@@ -6,17 +6,22 @@ import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { startGateway, type CoreServices, type Extensions, type Gateway } from './gateway.js';
 import { createMetrics } from './telemetry/metrics.js';
+import { authExtension } from './auth/wire.js';
+import { telemetryExtension } from './telemetry/wire.js';
+import { gateExtension } from './gate/wire.js';
+import { dashboardExtension } from './dashboard/wire.js';
 
 export type ExtensionFactory = (core: CoreServices) => Promise<Extensions>;
 
 /** Extension factories, outermost first (their `before` middleware runs in this order). */
-export const EXTENSIONS: ExtensionFactory[] = [];
+export const EXTENSIONS: ExtensionFactory[] = [authExtension, telemetryExtension, gateExtension, dashboardExtension];
 
 export function mergeExtensions(parts: Extensions[]): Extensions {
   const gates = parts.map((p) => p.gate).filter((g) => g !== undefined);
   if (gates.length > 1) throw new Error('more than one pull gate configured');
   return {
     gate: gates[0],
+    outer: parts.flatMap((p) => p.outer ?? []),
     before: parts.flatMap((p) => p.before ?? []),
     routes: parts.flatMap((p) => p.routes ?? []),
     readiness: parts.flatMap((p) => p.readiness ?? []),

@@ -9,7 +9,8 @@ commands:
   config validate [--config FILE]            check a config file; print every problem
   scan TARGET [--db DIR] [--format table|json|sarif|cyclonedx] [--fail-on SEVERITY]
   db import SRC... [--db DIR] | db update [--config FILE] | db status [--db DIR]
-  token create --name N --scope S [--scope S…] [--ttl 30d] [--config FILE]
+  token create --name N --scope S [--scope S…] [--ttl 30d] [--config FILE] [--tokens-file F]
+  token list [--config FILE] | token revoke --name N [--config FILE]
   check IMAGE --server URL [--token T]
   verify IMAGE [--config FILE] [--insecure]
 
@@ -21,6 +22,11 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   config: async () => (await import('./config-validate.js')).configCommand,
+  token: async () => (await import('./token.js')).tokenCommand,
+  scan: async () => (await import('./scan.js')).scanCommand,
+  db: async () => (await import('./db.js')).dbCommand,
+  check: async () => (await import('./check.js')).checkCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -16,7 +16,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info('shutting down', { signal });
-      gw.close().then(resolve, (e) => { logger.error('shutdown failed', { error: e }); resolve(); });
+      let closed = false;
+      // Bounded: a close that hangs, or a handle left open after it, must not outlive the drain.
+      const deadline = config.server.shutdownDelay + config.server.shutdownTimeout + 10_000;
+      setTimeout(() => {
+        logger.error(closed ? 'handles still open after shutdown; exiting' : 'shutdown did not finish in time; exiting', { ms: deadline });
+        process.exit(closed ? 0 : 2);
+      }, deadline).unref();
+      gw.close().then(() => { closed = true; resolve(); }, (e) => { logger.error('shutdown failed', { error: e }); resolve(); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

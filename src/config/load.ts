@@ -112,8 +112,8 @@ function crossCheck(c: Config): ConfigProblem[] {
   if (needsSignatures && c.signatures.keys.length === 0 && c.signatures.identities.length === 0) {
     problems.push({ path: 'signatures', message: 'requireSignature is on but no keys or identities are configured' });
   }
-  if (c.signatures.identities.length > 0 && !c.signatures.trustedRoot) {
-    problems.push({ path: 'signatures.trustedRoot', message: 'keyless identities need a trusted root (trusted_root.json)' });
+  if ((c.signatures.identities.length > 0 || c.signatures.keys.length > 0) && !c.signatures.trustedRoot) {
+    problems.push({ path: 'signatures.trustedRoot', message: 'signature verification needs a sigstore trusted root (trusted_root.json), also for keys' });
   }
   c.signatures.identities.forEach((id, i) => {
     try { new RegExp(id.subject); } catch { problems.push({ path: `signatures.identities[${i}].subject`, message: 'not a valid regular expression', got: describe(id.subject) }); }
@@ -129,7 +129,14 @@ export function parseConfig(text: string, file = '<config>', env: NodeJS.Process
     throw new ConfigError(file, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
   }
   const problems: ConfigProblem[] = [];
-  const raw = substitute(doc.toJS() ?? {}, env, '', problems);
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 50 });
+    JSON.stringify(js); // circular aliases cannot be configuration
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '', message: `YAML: ${(e as Error).message.split('\n')[0]}` }]);
+  }
+  const raw = substitute(js ?? {}, env, '', problems);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, raw));
   else problems.push(...crossCheck(parsed.data));

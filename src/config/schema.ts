@@ -81,10 +81,22 @@ export const configSchema = z.strictObject({
     publicUrl: httpUrl.optional(),
     /** how long SIGTERM waits for in-flight requests. Default 30s */
     shutdownTimeout: duration('30s'),
+    /** on SIGTERM, how long /readyz answers 503 while connections are still accepted, so load balancers stop sending. Default 0s */
+    shutdownDelay: duration('0s'),
     /** largest manifest accepted from an upstream. Default 4MiB (the spec's limit) */
     maxManifestBytes: size('4MiB'),
+    /** PEM files; when set the gateway speaks HTTPS and reloads them when they change */
     tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
     trustedProxies: z.array(z.string()).default([]),
+    /** protection against slow and oversized requests */
+    limits: z.strictObject({
+      /** time to receive a request's headers (slowloris). Default 20s */
+      headersTimeout: duration('20s'),
+      /** time to receive a whole request. Default 60s */
+      requestTimeout: duration('60s'),
+      /** largest request header block. Default 16KiB */
+      maxHeaderBytes: size('16KiB'),
+    }).prefault({}),
   }).prefault({}),
   upstreams: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'upstream names are lowercase [a-z0-9._-]'), upstream)
     .refine((u) => Object.keys(u).length > 0, 'at least one upstream is required'),
@@ -141,18 +153,35 @@ export const configSchema = z.strictObject({
     allowCidrs: z.array(z.string()).default([]),
     /** requests per second per token (0 = unlimited). Default 0 */
     rateLimit: z.number().min(0).default(0),
+    /** requests a token may make at once before rateLimit applies. Default 2 × rateLimit (at least 1) */
+    rateBurst: z.number().int().min(1).optional(),
     jwtTtl: duration('15m'),
+    /** HS256 key for JWTs from /token (≥ 32 characters, e.g. "${PORTCULLIS_JWT_SECRET}"); needed when
+     *  several replicas serve one hostname. Default: a random key per process */
+    jwtSecret: z.string().min(32, 'use at least 32 characters').optional(),
+    /** true: the metrics path needs a token with the admin scope. Default false */
+    protectMetrics: z.boolean().default(false),
   }).prefault({}),
   telemetry: z.strictObject({
     metricsPath: z.string().startsWith('/').default('/metrics'),
-    otlpEndpoint: z.string().default(''),
+    /** OTLP/HTTP collector base URL (…:4318) for traces; empty: tracing off. Default "" */
+    otlpEndpoint: z.union([z.literal(''), httpUrl]).default(''),
+    /** extra headers for the collector, e.g. {authorization: "Bearer ${OTLP_TOKEN}"}. Default {} */
+    otlpHeaders: z.record(z.string(), z.string()).default({}),
     serviceName: z.string().default('portcullis'),
+    /** share of new traces recorded; a client's sampled traceparent is always honoured. Default 1 */
     sampleRatio: z.number().min(0).max(1).default(1),
   }).prefault({}),
   webhooks: z.array(z.strictObject({
     url: httpUrl,
+    /** HMAC-SHA256 key for the X-Portcullis-Signature header; none: unsigned */
     secret: z.string().optional(),
+    /** events sent; default all */
     events: z.array(z.enum(['pull.denied', 'image.newly_denied', 'scan.failed'])).optional(),
+    /** POSTs per event before giving up (exponential backoff between them). Default 6 */
+    maxAttempts: z.number().int().min(1).max(20).default(6),
+    /** per-POST timeout. Default 10s */
+    timeout: duration('10s'),
   })).default([]),
   logging: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
 });

@@ -10,6 +10,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { header } from '../upstream/client.js';
 import type { Route } from '../upstream/routing.js';
 import { parseRange, type ByteRange } from './range.js';
+import { cacheLookupSync } from '../telemetry/spans.js';
 import { fromUpstreamError, fromUpstreamResponse } from './upstream-errors.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -18,8 +19,13 @@ export interface BlobAnswer {
   /** total size of the blob, when known */
   size?: number;
   range?: ByteRange;
-  /** undefined for HEAD */
+  /** undefined for HEAD, and for an answer asked for with `mode: 'send'` */
   body?: Readable;
+  /**
+   * In `mode: 'send'`: sends the bytes through `write` (which resolves once a chunk is handed over)
+   * reusing two buffers, instead of a stream allocating one per chunk. Resolves with the bytes sent.
+   */
+  send?: (write: (chunk: Buffer) => Promise<void>) => Promise<number>;
   source: 'cache' | 'inflight' | 'upstream';
 }
 
@@ -42,14 +48,23 @@ export class BlobService {
     return { status: 200, size: Number.isFinite(len) ? len : undefined, source: 'upstream' };
   }
 
-  async get(route: Route, digest: string, rangeHeader: string | undefined): Promise<BlobAnswer> {
-    const size = this.store.size(digest);
+  /** `mode: 'send'` (the HTTP route): the answer comes with `send` instead of `body`. */
+  async get(route: Route, digest: string, rangeHeader: string | undefined, mode: 'stream' | 'send' = 'stream'): Promise<BlobAnswer> {
+    const size = cacheLookupSync('blob', () => this.store.size(digest));
     if (size !== undefined) {
       const range = parseRange(rangeHeader, size);
-      const body = this.store.open(digest, range?.start ?? 0, range?.end);
+      const start = range?.start ?? 0;
+      const status = range ? 206 : 200;
+      if (mode === 'send') {
+        this.metrics.cacheHits.inc({ cache: 'blob' });
+        const send = (write: (chunk: Buffer) => Promise<void>) =>
+          this.store.pump(digest, start, range?.end ?? size - 1, write) ?? Promise.reject(new Error(`blob ${digest} was evicted from the cache while being served`));
+        return { status, size, range, send, source: 'cache' };
+      }
+      const body = this.store.open(digest, start, range?.end);
       if (body) {
         this.metrics.cacheHits.inc({ cache: 'blob' });
-        return { status: range ? 206 : 200, size, range, body, source: 'cache' };
+        return { status, size, range, body, source: 'cache' };
       }
     }
     this.metrics.cacheMisses.inc({ cache: 'blob' });
@@ -68,11 +83,14 @@ export class BlobService {
     if (!started) this.metrics.inflightJoins.inc();
     const { size: total } = await ready;
     const range = total !== undefined ? parseRange(rangeHeader, total) : undefined;
+    const start = range?.start ?? 0;
     return {
       status: range ? 206 : 200,
       size: total,
       range,
-      body: download.reader(range?.start ?? 0, range?.end),
+      ...(mode === 'send'
+        ? { send: (write: (chunk: Buffer) => Promise<void>) => download.send(start, range?.end, write) }
+        : { body: download.reader(start, range?.end) }),
       source: started ? 'upstream' : 'inflight',
     };
   }

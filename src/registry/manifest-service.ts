@@ -11,6 +11,7 @@ import { digestOf, algorithmOf } from '../storage/digest.js';
 import { header, type UpstreamResponse } from '../upstream/client.js';
 import type { Route } from '../upstream/routing.js';
 import { SingleFlight } from '../util/single-flight.js';
+import { cacheLookup, tracedTagResolve } from '../telemetry/spans.js';
 import { ALL_MANIFEST_TYPES, accepts, manifestMediaType } from './media-types.js';
 import type { Reference } from './reference.js';
 import { fromUpstreamError, fromUpstreamResponse, isTransient } from './upstream-errors.js';
@@ -36,11 +37,11 @@ export class ManifestService {
   /** The manifest for a reference, from cache or upstream. `accept` is the client's Accept header. */
   async get(route: Route, ref: Reference, accept: string | undefined): Promise<StoredManifest> {
     if (ref.kind === 'digest') return this.byDigest(route, ref.digest, accept);
-    return this.byTag(route, ref.tag, accept);
+    return tracedTagResolve(ref.tag, () => this.byTag(route, ref.tag, accept));
   }
 
   async byDigest(route: Route, digest: string, accept: string | undefined): Promise<StoredManifest> {
-    const cached = await this.store.get(digest);
+    const cached = await cacheLookup('manifest', () => this.store.get(digest));
     if (cached) {
       this.metrics.cacheHits.inc({ cache: 'manifest' });
       return cached;
@@ -58,7 +59,7 @@ export class ManifestService {
   }
 
   private async byTag(route: Route, tag: string, accept: string | undefined): Promise<StoredManifest> {
-    const entry = await this.store.getTag(route.upstream, route.repository, tag);
+    const entry = await cacheLookup('tag', () => this.store.getTag(route.upstream, route.repository, tag));
     const usable = entry && accepts(accept, entry.mediaType) ? entry : undefined;
     if (usable && this.now() - usable.checkedAt < this.opts.tagTtlMs) {
       const m = await this.store.get(usable.digest);

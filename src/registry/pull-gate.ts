@@ -10,6 +10,8 @@ export interface PullRequest {
   /** repository name as the client wrote it */
   clientName: string;
   method: 'GET' | 'HEAD';
+  /** the tag or digest the client asked for (manifest requests) */
+  reference?: string;
   /** identity of the caller, when auth is on */
   principal?: string;
   /** a `bypass:` grant applies (break-glass) */

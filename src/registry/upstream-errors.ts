@@ -19,6 +19,9 @@ export async function fromUpstreamResponse(upstream: string, res: UpstreamRespon
   let upstreamCode: string | undefined;
   let upstreamMessage: string | undefined;
   try {
+    // A body already dumped (HEAD revalidation, a 401 retried) must not be read again: undici's text()
+    // on a dumped body throws asynchronously (an uncaught exception) and never settles.
+    if (res.body.destroyed || res.body.readableEnded) throw new Error('body already consumed');
     const text = (await res.body.text()).slice(0, 4096);
     const body = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     const first = body.errors?.[0];

@@ -2,7 +2,7 @@
  * The /v2/ pull API (OCI distribution spec 1.1, read side). Paths are parsed here by hand because
  * repository names contain slashes; every part is grammar-checked before anything goes upstream.
  */
-import { pipeline } from 'node:stream/promises';
+import type { ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import { RegistryError } from '../errors.js';
 import type { Router } from '../upstream/routing.js';
@@ -53,6 +53,29 @@ export function parseV2Path(path: string): Parsed | undefined {
   return undefined;
 }
 
+/**
+ * `write(chunk)` for a response, resolving once the chunk is handed to the socket (so its buffer can be
+ * reused) and rejecting when the client is gone.
+ */
+function responseWriter(res: ServerResponse): (chunk: Buffer) => Promise<void> {
+  let gone: Error | undefined;
+  const waiting = new Set<(e: Error) => void>();
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = new Error('the client closed the connection');
+    for (const fail of waiting) fail(gone);
+  });
+  return (chunk) => new Promise<void>((resolve, reject) => {
+    if (gone || res.destroyed) return reject(gone ?? new Error('the client closed the connection'));
+    waiting.add(reject);
+    res.write(chunk, (err) => {
+      waiting.delete(reject);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
 function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -77,7 +100,10 @@ export function v2Routes(deps: V2Deps) {
     const name = checkName(parsed.name);
     const ns = single(ctx.query.ns);
     const route = deps.router.resolve(name, ns);
-    const pull: PullRequest = { route, clientName: name, method: method as 'GET' | 'HEAD', principal: ctx.state.principal, bypass: ctx.state.bypass?.(route.repository) };
+    const pull: PullRequest = {
+      route, clientName: name, method: method as 'GET' | 'HEAD', principal: ctx.state.principal, bypass: ctx.state.bypass?.(route.repository),
+      ...(parsed.kind === 'manifest' ? { reference: parsed.ref } : {}),
+    };
     ctx.state.repository = `${route.upstream}/${route.repository}`;
 
     switch (parsed.kind) {
@@ -111,7 +137,7 @@ export function v2Routes(deps: V2Deps) {
           if (a.size !== undefined) ctx.set('Content-Length', String(a.size));
           return;
         }
-        const a = await deps.blobs.get(route, digest, ctx.get('range') || undefined);
+        const a = await deps.blobs.get(route, digest, ctx.get('range') || undefined, 'send');
         const res = ctx.res;
         ctx.status = a.status;
         ctx.respond = false;
@@ -130,9 +156,10 @@ export function v2Routes(deps: V2Deps) {
         for (const [k, v] of Object.entries(ctx.response.headers)) if (!(k in headers) && v !== undefined) headers[k] = String(v);
         res.writeHead(a.status, headers);
         let sent = 0;
-        a.body!.on('data', (c: Buffer) => { sent += c.length; });
         try {
-          await pipeline(a.body!, res);
+          const write = responseWriter(res);
+          await a.send!(async (chunk) => { await write(chunk); sent += chunk.length; });
+          res.end();
         } catch {
           res.destroy(); // digest mismatch or upstream failure mid-stream: abort so the client cannot take it as complete
         } finally {

@@ -4,14 +4,18 @@
  * One download per digest at a time: `acquire` returns the running one to later callers.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Download } from './download.js';
+import { sendChunks } from './send-chunks.js';
 import { digestHex } from '../registry/reference.js';
 
 interface Entry { size: number; pins: number; touchedAt: number }
+
+/** Read size of cached blob streams (the scanner's; clients get `pump`). */
+const STREAM_CHUNK = 64 * 1024;
 
 export interface BlobSource { size?: number; body: AsyncIterable<Uint8Array> }
 
@@ -64,8 +68,8 @@ export class BlobStore {
     return this.entries.has(digest);
   }
 
-  /** Opens a cached blob (range end inclusive) and marks it recently used; pinned while the stream is open. */
-  open(digest: string, start = 0, end?: number): Readable | undefined {
+  /** Marks a cached blob recently used and pins it (not evicted until unpinned). */
+  private pin(digest: string): Entry | undefined {
     const e = this.entries.get(digest);
     if (!e) return undefined;
     this.entries.delete(digest);
@@ -73,9 +77,42 @@ export class BlobStore {
     e.pins++;
     const now = Date.now();
     if (now - e.touchedAt > 3_600_000) { e.touchedAt = now; utimes(this.blobPath(digest), now / 1000, now / 1000).catch(() => {}); }
-    const s = createReadStream(this.blobPath(digest), { start, end, highWaterMark: 1024 * 1024 });
+    return e;
+  }
+
+  /** Opens a cached blob (range end inclusive) and marks it recently used; pinned while the stream is open. */
+  open(digest: string, start = 0, end?: number): Readable | undefined {
+    const e = this.pin(digest);
+    if (!e) return undefined;
+    const s = createReadStream(this.blobPath(digest), { start, end, highWaterMark: STREAM_CHUNK });
     s.once('close', () => { e.pins--; });
     return s;
+  }
+
+  /**
+   * Sends bytes [start, end] (inclusive) of a cached blob through `write`, which resolves once the
+   * chunk is handed over (e.g. to the socket), reusing two buffers (see sendChunks). Resolves with
+   * the bytes sent; undefined when the blob is not cached.
+   */
+  pump(digest: string, start: number, end: number, write: (chunk: Buffer) => Promise<void>): Promise<number> | undefined {
+    const e = this.pin(digest);
+    if (!e) return undefined;
+    return (async () => {
+      const fh = await openFile(this.blobPath(digest), 'r');
+      let pos = start;
+      try {
+        return await sendChunks(async (buf) => {
+          if (pos > end) return null;
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end + 1 - pos), pos);
+          if (bytesRead === 0) throw new Error(`cached blob ${digest} is shorter than recorded`);
+          pos += bytesRead;
+          return buf.subarray(0, bytesRead);
+        }, write);
+      } finally {
+        await fh.close();
+        e.pins--;
+      }
+    })();
   }
 
   inflightFor(digest: string): Download | undefined {

@@ -25,6 +25,8 @@ class Lru<V> {
   private readonly map = new Map<string, { v: V; size: number }>();
   private bytes = 0;
   constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
+  get count(): number { return this.map.size; }
+  get totalBytes(): number { return this.bytes; }
   get(k: string): V | undefined {
     const e = this.map.get(k);
     if (!e) return undefined;
@@ -52,6 +54,11 @@ export class ManifestStore {
 
   constructor(private readonly root: string) {
     this.tmp = path.join(root, 'tmp');
+  }
+
+  /** Sizes of the in-memory caches (for metrics). */
+  memoryStats(): { manifests: number; manifestBytes: number; tags: number } {
+    return { manifests: this.memory.count, manifestBytes: this.memory.totalBytes, tags: this.tags.count };
   }
 
   private manifestPath(digest: string): string {

@@ -14,6 +14,7 @@ import { TokenCache } from './tokens.js';
 import { CircuitBreaker } from './breaker.js';
 import { UpstreamError } from './upstream-error.js';
 import { PORTCULLIS_VERSION } from '../version.js';
+import { tracedUpstream } from '../telemetry/spans.js';
 
 export type UpstreamKind = 'manifest' | 'blob' | 'token' | 'tags' | 'referrers' | 'ping';
 
@@ -79,7 +80,7 @@ export class UpstreamClient {
     if (creds) this.basic = 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
     this.tokens = new TokenCache(async (url, headers) => {
       const started = performance.now();
-      const res = await this.raw('GET', url, { ...headers, accept: 'application/json' });
+      const res = await tracedUpstream({ upstream: name, kind: 'token', method: 'GET', url }, () => this.raw('GET', url, { ...headers, accept: 'application/json' }), (r) => r.statusCode);
       deps.metrics.upstreamDuration.observe({ upstream: name, kind: 'token' }, (performance.now() - started) / 1000);
       deps.metrics.upstreamRequests.inc({ upstream: name, kind: 'token', status: String(res.statusCode) });
       return { status: res.statusCode, json: () => res.body.json() };
@@ -94,8 +95,12 @@ export class UpstreamClient {
     return request(url, { method: method as Dispatcher.HttpMethod, headers, dispatcher: this.agent, signal });
   }
 
-  /** A request to `path` (starting with /v2/) with auth, retries, breaker and redirects. */
-  async request(kind: UpstreamKind, path: string, opts: RequestOptions = {}): Promise<UpstreamResponse> {
+  /** A request to `path` (starting with /v2/) with auth, retries, breaker and redirects; one client span. */
+  request(kind: UpstreamKind, path: string, opts: RequestOptions = {}): Promise<UpstreamResponse> {
+    return tracedUpstream({ upstream: this.name, kind, method: opts.method ?? 'GET', url: this.baseUrl + path }, () => this.send(kind, path, opts), (r) => r.status);
+  }
+
+  private async send(kind: UpstreamKind, path: string, opts: RequestOptions): Promise<UpstreamResponse> {
     const method = opts.method ?? 'GET';
     let attempt = 0;
     for (;;) {

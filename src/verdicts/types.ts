@@ -5,7 +5,11 @@ export type Decision = 'allow' | 'deny';
 export type PolicyMode = 'enforce' | 'audit';
 
 export type Reason =
-  | { kind: 'vulnerability'; id: string; aliases?: string[]; severity: Severity; package: string; version: string; fixedVersion?: string }
+  | {
+    kind: 'vulnerability'; id: string; aliases?: string[]; severity: Severity; package: string; version: string; fixedVersion?: string;
+    /** an allowlist entry named this finding but expired on this date, so it no longer applies */
+    allowlistExpired?: string;
+  }
   | { kind: 'signature'; message: string }
   | { kind: 'attestation'; message: string; predicateType?: string }
   | { kind: 'error'; message: string };
@@ -19,6 +23,8 @@ export interface SignatureSummary {
   signedDigest?: string;
   /** signatures were not required and not checked */
   skipped?: boolean;
+  /** predicate types of verified attestations */
+  attestations?: string[];
 }
 
 export interface AllowlistUse {
@@ -51,4 +57,14 @@ export interface Verdict {
   error?: string;
   /** platform manifests of an index and their decisions */
   platforms?: Array<{ digest: string; platform?: string; decision: Decision }>;
+  /** the decision must be taken again after this time (an allowlist entry expires, a missing signature is rechecked) */
+  validUntil?: string;
+  /** scanner version the findings came from */
+  scannerVersion?: string;
+  /** upstream the image came from */
+  upstream?: string;
+  /** platform of the image (os/arch[/variant]) */
+  platform?: string;
+  /** the decision came from an earlier database while a rescan is pending */
+  interim?: boolean;
 }

@@ -4,7 +4,7 @@
  * code on every Node version; multi-frame and skippable frames, so
  * zstd:chunked works) or an uncompressed tar.
  */
-import type { Transform } from 'node:stream';
+import type { Transform, TransformOptions } from 'node:stream';
 import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { waitForDrain } from './read-stream.js';
@@ -19,6 +19,13 @@ const BZIP2 = [0x42, 0x5a, 0x68];
 const MAX_ZSTD_WINDOW = 2 ** 27;
 /** fzstd decodes synchronously per push: small slices bound the output of one push */
 const ZSTD_SLICE = 1024;
+/**
+ * gunzip output per round trip to the zlib thread: the default 16 KiB makes
+ * inflating a 50 MB layer ~2.5x slower than zlib itself (measured in bench/scan.ts)
+ */
+const GUNZIP_CHUNK = 256 * 1024;
+/** decompressed bytes zlib may hold ahead of the reader (default 16 KiB: zlib idles while a chunk is parsed) */
+const GUNZIP_READ_AHEAD = 4 * 1024 * 1024;
 
 function startsWith(head: Uint8Array, magic: number[]): boolean {
   return head.length >= magic.length && magic.every((byte, i) => head[i] === byte);
@@ -51,6 +58,8 @@ export function zstdWindowSize(head: Uint8Array): number | undefined {
   for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + (head[at + i] as number);
   return sizeBytes === 2 ? size + 256 : size;
 }
+
+const gunzipOptions: zlib.ZlibOptions & TransformOptions = { chunkSize: GUNZIP_CHUNK, readableHighWaterMark: GUNZIP_READ_AHEAD };
 
 async function* throughTransform(source: AsyncIterable<Buffer>, transform: Transform): AsyncGenerator<Buffer> {
   const feed = (async () => {
@@ -115,7 +124,7 @@ export async function* decompress(source: AsyncIterable<Buffer>, onDetected: (co
         yield next.value;
       }
     })();
-    if (compression === 'gzip') yield* throughTransform(rest, zlib.createGunzip());
+    if (compression === 'gzip') yield* throughTransform(rest, zlib.createGunzip(gunzipOptions));
     else if (compression === 'zstd') yield* throughZstd(rest);
     else yield* rest;
   } finally {

@@ -5,7 +5,7 @@
  * layer members in archive order, each once. Member symlinks
  * (`<id>/layer.tar -> ../<other>/layer.tar`) are followed inside the archive.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from './limits.js';
 import { DIGEST, parseImageConfig } from './manifest.js';
@@ -71,11 +71,8 @@ export class DockerArchiveSource implements ImageSource {
       if (header.type === 'file' && looksLikeJson(name) && size <= this.maxManifestSize) {
         const bytes = await readAll(content, this.maxManifestSize, name);
         if (bytes[0] === 0x7b || bytes[0] === 0x5b) index.json.set(name, bytes);
-        return;
       }
-      for await (const _chunk of content) {
-        // skipped in this pass
-      }
+      // anything else is skipped in this pass
     });
     return index;
   }
@@ -146,14 +143,9 @@ export class DockerArchiveSource implements ImageSource {
     }
     await forEachTarMember(this.file, this.maxArchiveBytes, async (header, content) => {
       const layer = header.type === 'file' || header.type === 'contiguous-file' ? wanted.get(normalizePath(header.name).path) : undefined;
-      if (!layer) {
-        for await (const _chunk of content) {
-          // not a wanted layer
-        }
-        return;
-      }
+      if (!layer) return; // not a wanted layer: skipped
       wanted.delete(normalizePath(header.name).path);
-      await visit(layer, content);
+      await visit(layer, Readable.from(content, { objectMode: false }));
     });
     if (wanted.size > 0) throw new Error(`${this.file}: layer member(s) missing: ${[...wanted.keys()].join(', ')}`);
   }

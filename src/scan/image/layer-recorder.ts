@@ -3,27 +3,21 @@
  * to catalogers (in memory, under the size cap), records links, whiteouts
  * and opaque directories. Later entries for the same path win, as in tar.
  */
-import type { Readable } from 'node:stream';
 import type { Cataloger, CatalogerOutput } from '../catalogers/cataloger.js';
 import type { ImageBudget, ImageLimits } from './limits.js';
 import { normalizePath, whiteoutMarker } from './paths.js';
+import type { EntryContent } from './tar-reader.js';
 import type { LayerFile } from './types.js';
 
 const MAX_WARNINGS = 50;
 
-/** The tar header fields the recorder reads (tar-stream's Headers). */
+/** The tar header fields the recorder reads (a TarHeader). */
 export interface EntryHeader {
   name: string;
   type?: string | null;
   size?: number | null;
   mode?: number | null;
   linkname?: string | null;
-}
-
-async function drain(stream: Readable): Promise<void> {
-  for await (const _chunk of stream) {
-    // discard
-  }
 }
 
 function startsWithMagic(bytes: Buffer, length: number, magic: Uint8Array): boolean {
@@ -58,7 +52,8 @@ export class LayerRecorder {
     else this.droppedWarnings++;
   }
 
-  async add(header: EntryHeader, content: Readable): Promise<void> {
+  /** Records one entry; content it does not read is skipped by the tar reader. */
+  async add(header: EntryHeader, content: EntryContent): Promise<void> {
     this.budget.addEntry();
     this.entries++;
     const { path, escaped } = normalizePath(header.name);
@@ -67,7 +62,7 @@ export class LayerRecorder {
     if (path === '' || marker) {
       if (marker?.kind === 'opaque') this.opaqueDirs.push(marker.dir);
       if (marker?.kind === 'whiteout') this.whiteouts.push(marker.target);
-      return drain(content);
+      return;
     }
     switch (header.type) {
       case 'file':
@@ -85,7 +80,6 @@ export class LayerRecorder {
         this.files.delete(path);
         this.symlinks.delete(path);
     }
-    return drain(content);
   }
 
   /** A hard link shares its target's content: reuse the target's outputs, or resolve it like a symlink. */
@@ -103,31 +97,31 @@ export class LayerRecorder {
     }
   }
 
-  private async addFile(path: string, size: number, mode: number, content: Readable): Promise<void> {
+  private async addFile(path: string, size: number, mode: number, content: EntryContent): Promise<void> {
     this.symlinks.delete(path);
     let wanting = this.catalogers.filter((c) => c.wants(path, size, mode));
     if (wanting.length === 0) {
       this.files.delete(path);
-      return drain(content);
+      return;
     }
     if (size > this.limits.maxFileSize) {
       this.files.set(path, { skipped: `larger than maxFileSize (${size} > ${this.limits.maxFileSize} bytes)` });
       this.warn(`${path}: ${size} bytes, over maxFileSize (${this.limits.maxFileSize}); not read by ${wanting.map((c) => c.id).join(', ')}`);
-      return drain(content);
+      return;
     }
 
     if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.min(Math.max(size, this.scratch.length * 2, 64 * 1024), this.limits.maxFileSize));
     const bytes = this.scratch.subarray(0, size);
     let length = 0;
     let magicChecked = !wanting.some((c) => c.magic);
-    for await (const chunk of content as AsyncIterable<Buffer>) {
-      if (wanting.length === 0) continue;
+    for await (const chunk of content) {
       if (length + chunk.length > size) throw new Error(`tar entry ${path} is longer than its header says`);
       chunk.copy(bytes, length);
       length += chunk.length;
       if (!magicChecked && (length >= 16 || length === size)) {
         magicChecked = true;
         wanting = wanting.filter((c) => !c.magic || startsWithMagic(bytes, length, c.magic));
+        if (wanting.length === 0) break;
       }
     }
     if (length < size && wanting.length > 0) throw new Error(`tar entry ${path} is truncated`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DEFAULT_LIMITS } from './limits.js';
 import { DIGEST, parseManifest, type Descriptor } from './manifest.js';
-import { digestOf, readAll } from './read-stream.js';
+import { digestOf, FILE_READ_CHUNK, readAll } from './read-stream.js';
 import type { BlobSource, FetchedManifest } from './types.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -70,6 +70,6 @@ export class OciLayoutBlobSource implements BlobSource {
     const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
       throw new Error(err.code === 'ENOENT' ? `${this.dir}: blob ${digest} is missing` : `${this.dir}: cannot open blob ${digest}: ${err.message}`);
     });
-    return handle.createReadStream();
+    return handle.createReadStream({ highWaterMark: FILE_READ_CHUNK });
   }
 }

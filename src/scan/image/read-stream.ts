@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ImageLimitError } from './limits.js';
 
-/** Reads a whole (small) stream, failing past `max` bytes. */
-export async function readAll(stream: Readable, max: number, what: string): Promise<Buffer> {
+/** read size for blobs and archives on disk: 64 KiB reads (the default) cost ~30% of a layer scan */
+export const FILE_READ_CHUNK = 1024 * 1024;
+
+/** Reads a whole (small) stream or tar entry, failing past `max` bytes. */
+export async function readAll(stream: Readable | AsyncIterable<Buffer>, max: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     length += chunk.length;
     if (length > max) {
-      stream.destroy();
+      if ('destroy' in stream) stream.destroy();
       throw new ImageLimitError('maxManifestSize', max, `${what} is larger than ${max} bytes (maxManifestSize)`);
     }
     chunks.push(chunk);

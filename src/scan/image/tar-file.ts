@@ -1,44 +1,25 @@
 /**
- * Tar reading on top of tar-stream: entries of a byte stream, and members of
- * a tar file on disk, itself possibly gzip- or zstd-compressed
- * (`docker save | gzip`). Each entry's content must be consumed by the handler.
+ * Tar reading for the image reader: entries of a byte stream (a layer), and
+ * members of a tar file on disk, itself possibly gzip- or zstd-compressed
+ * (`docker save | gzip`). Handlers may leave an entry's content unread: the
+ * rest is skipped (see tar-reader.ts).
  */
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
 import { decompress } from './decompress.js';
-import type { EntryHeader } from './layer-recorder.js';
 import { ImageLimitError } from './limits.js';
-import { waitForDrain } from './read-stream.js';
+import { FILE_READ_CHUNK } from './read-stream.js';
+import { readTar, type EntryContent, type TarHeader } from './tar-reader.js';
 
-export type TarEntryHandler = (header: EntryHeader, content: Readable) => Promise<void>;
+export type { EntryContent, TarHeader } from './tar-reader.js';
+export type TarEntryHandler = (header: TarHeader, content: EntryContent) => Promise<void>;
 
-/** Feeds `chunks` to a tar reader and awaits `onEntry` for each entry; the first error wins and stops both. */
+/** Reads the tar in `chunks`, awaiting `onEntry` for each entry; the first error (input, format or handler) wins. */
 export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, onEntry: TarEntryHandler): Promise<void> {
-  const reader = extract();
-  const feeding = (async () => {
-    for await (const chunk of chunks) {
-      if (reader.destroyed) return;
-      if (!reader.write(chunk)) await waitForDrain(reader);
-    }
-    reader.end(() => undefined);
-  })();
-  let feedError: unknown;
-  feeding.catch((err: unknown) => {
-    feedError = err;
-    reader.destroy(err instanceof Error ? err : new Error(String(err)));
-  });
-  try {
-    for await (const entry of reader) await onEntry(entry.header, entry as unknown as Readable);
-    await feeding;
-  } catch (err) {
-    reader.destroy();
-    throw feedError ?? err;
-  }
+  await readTar(chunks, onEntry);
 }
 
 export async function forEachTarMember(file: string, maxBytes: number, onMember: TarEntryHandler): Promise<void> {
-  const input = createReadStream(file);
+  const input = createReadStream(file, { highWaterMark: FILE_READ_CHUNK });
   let total = 0;
   const tar = (async function* () {
     for await (const chunk of decompress(input as AsyncIterable<Buffer>, () => undefined)) {

@@ -1,0 +1,172 @@
+/**
+ * Tracing overhead on warm manifest GETs by digest (wrk, GET): `portcullis serve` (every
+ * extension, as in production) with tracing off against tracing at 100 % sampling exporting over
+ * OTLP/HTTP to a local receiver, in the same run. Each variant is its own process (the OpenTelemetry
+ * API is process-global) logging to a file. Measured runs alternate; the result is the median of
+ * the per-round ratios. The receiver only counts what arrives (it must not steal the CPU the
+ * exporter is charged for), and the spans it got are checked against the requests served, so a
+ * pipeline that drops spans cannot look cheap.
+ *
+ *   node --import tsx bench/telemetry.ts [--seconds 4] [--rounds 7] [--connections 16] [--threads 1]
+ * Goal: traced / untraced req/s ≥ 0.90 (overhead ≤ 10 %).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import YAML from 'yaml';
+import { startRegistry } from '../test/harness/registry.js';
+import { makeImage, pushImage } from '../test/harness/ociImage.js';
+import { makeTempDir, type TempDir } from '../test/harness/tempDir.js';
+import { importSources } from '../src/scan/vulndb/index.js';
+import { runWrk, type WrkResult } from './lib/wrk.js';
+import { curlGet } from './lib/download.js';
+import { formatRatio, progress, ratio, Section, type Goal } from './lib/report.js';
+import { argValue, machine, median } from './lib/timing.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+interface Variant { name: string; proc: ChildProcess; url: string; results: WrkResult[]; cpuPerRequest: number[]; exited: Promise<number | null> }
+
+/**
+ * A collector stand-in that counts spans arriving as OTLP/JSON without parsing them (a byte search
+ * per chunk). It runs in its own process at the lowest CPU priority: a real collector runs on
+ * another machine, and on a small box it must not take the CPU the gateway is being measured on.
+ */
+const RECEIVER = `
+const http = require('node:http');
+const stats = { requests: 0, bytes: 0, spans: 0 };
+const needle = Buffer.from('"spanId"');
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET') { res.end(JSON.stringify(stats)); return; }
+  stats.requests++;
+  req.on('data', (c) => {
+    stats.bytes += c.length;
+    for (let i = c.indexOf(needle); i !== -1; i = c.indexOf(needle, i + needle.length)) stats.spans++;
+  });
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+async function startCountingReceiver() {
+  const proc = spawn('nice', ['-n', '19', process.execPath, '-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.once('data', (c: Buffer) => resolve(c.toString().trim()));
+    proc.once('exit', (code) => reject(new Error(`receiver exited ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stats = async () => (await (await fetch(url)).json()) as { requests: number; bytes: number; spans: number };
+  return { url, stats, close: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); } };
+}
+
+/** CPU time (user + system) a process has used, in microseconds (Linux /proc, 100 Hz ticks). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function startVariant(name: string, dir: TempDir, registryUrl: string, telemetry: Record<string, unknown>): Promise<Variant> {
+  const config = {
+    server: { listen: '127.0.0.1:0' },
+    upstreams: { origin: { url: registryUrl, insecure: true } },
+    routing: { default: 'origin' },
+    storage: { path: dir.join(`data-${name}`) },
+    cache: { verdicts: `sqlite://${dir.join(`verdicts-${name}.sqlite`)}` },
+    vulndb: { path: dir.join('vulndb') },
+    auth: { tokensFile: dir.join('tokens.json') },
+    telemetry,
+  };
+  const file = dir.join(`${name}.yaml`);
+  await writeFile(file, YAML.stringify(config));
+  const logFile = dir.join(`${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', file], { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /"msg":"listening".*?"url":"([^"]+)"/.exec(readFileSync(logFile, 'utf8'));
+    if (m) return { name, proc, url: m[1]!, results: [], cpuPerRequest: [], exited };
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function telemetryBench(opts: { seconds: number; rounds: number; connections: number; threads: number }): Promise<{ section: Section; goals: Goal[] }> {
+  const dir = await makeTempDir('bench-telemetry');
+  const registry = await startRegistry();
+  const receiver = await startCountingReceiver();
+  const variants: Variant[] = [];
+  try {
+    const image = await makeImage({ layers: [{ files: { 'etc/motd': 'telemetry bench\n' } }] });
+    await pushImage(registry.url, 'bench/small', '1', image);
+    await importSources(dir.join('vulndb'), [path.join(ROOT, 'test/fixtures/osv/Debian')]);
+    variants.push(
+      await startVariant('tracing off', dir, registry.url, { otlpEndpoint: '' }),
+      await startVariant('tracing 100 %', dir, registry.url, { otlpEndpoint: receiver.url, sampleRatio: 1 }),
+      await startVariant('tracing 0 %', dir, registry.url, { otlpEndpoint: receiver.url, sampleRatio: 0 }),
+    );
+    const headers = { accept: OCI_MANIFEST };
+    const p = `/v2/bench/small/manifests/${image.digest}`;
+    for (const v of variants) {
+      const first = await curlGet(v.url + p, headers);
+      if (first.status !== 200) throw new Error(`warm-up GET on ${v.name}: HTTP ${first.status}`);
+      await runWrk(v.url + p, { threads: opts.threads, connections: opts.connections, durationSeconds: 2, headers });
+    }
+    const before = await receiver.stats();
+    let tracedRequests = 0;
+    for (let r = 0; r < opts.rounds; r++) {
+      const order = r % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) {
+        const cpu = cpuMicros(v.proc.pid!);
+        const res = await runWrk(v.url + p, { threads: opts.threads, connections: opts.connections, durationSeconds: opts.seconds, headers });
+        v.cpuPerRequest.push((cpuMicros(v.proc.pid!) - cpu) / res.requests);
+        v.results.push(res);
+        if (v.name === 'tracing 100 %') tracedRequests += res.requests;
+        progress(`round ${r + 1}, ${v.name}: ${res.requestsPerSecond.toFixed(0)} req/s, p99 ${res.latencyMs.p99} ms`);
+      }
+    }
+    // Stopping the traced gateway flushes its last batch.
+    for (const v of variants) { v.proc.kill('SIGTERM'); await v.exited; }
+    const after = await receiver.stats();
+    const spans = after.spans - before.spans;
+    const [off, on, unsampled] = variants as [Variant, Variant, Variant];
+    const rps = (v: Variant) => median(v.results.map((x) => x.requestsPerSecond));
+    const p99 = (v: Variant) => median(v.results.map((x) => x.latencyMs.p99));
+    const cpu = (v: Variant) => median(v.cpuPerRequest);
+    const perRound = median(on.results.map((x, i) => ratio(x.requestsPerSecond, off.results[i]!.requestsPerSecond)));
+    const fixed = median(unsampled.results.map((x, i) => ratio(x.requestsPerSecond, off.results[i]!.requestsPerSecond)));
+    const section = new Section('Tracing overhead: warm manifest GET by digest (wrk)')
+      .text(machine(), `wrk -t${opts.threads} -c${opts.connections} -d${opts.seconds}s, ${opts.rounds} alternating rounds, medians; \`portcullis serve\` with every extension, logs to a file; spans exported as OTLP/JSON over HTTP to a receiver process at nice 19 (a stand-in for a collector on another machine).`)
+      .table(['variant', 'req/s (median)', 'p99 ms (median)', 'gateway CPU µs/request (median)', 'rounds (req/s)'], variants.map((v) => [v.name, rps(v).toFixed(0), p99(v).toFixed(2), cpu(v).toFixed(0), v.results.map((x) => x.requestsPerSecond.toFixed(0)).join(', ')]))
+      .text(`traced / untraced: **${formatRatio(perRound)}** (median of per-round ratios; overhead ${((1 - perRound) * 100).toFixed(1)} %; ratio of medians ${formatRatio(ratio(rps(on), rps(off)))}). `
+        + `Spans received: ${spans} for ${tracedRequests} traced requests (${(spans / Math.max(1, tracedRequests)).toFixed(2)} per request; fewer than 1 means the batch queue dropped spans); `
+        + `${after.requests - before.requests} export requests, ${((after.bytes - before.bytes) / 1e6).toFixed(1)} MB. `
+        + `Gateway CPU per request, traced / untraced: ${formatRatio(ratio(cpu(on), cpu(off)))}. `
+        + `For reference, tracing on with nothing sampled (context propagation, ids in log lines, no spans recorded) / off: ${formatRatio(fixed)}.`);
+    const goals: Goal[] = [{ name: 'tracing overhead: traced (100 % sampled) / untraced req/s', value: perRound, op: '≥', target: 0.9 }];
+    section.goals(goals);
+    return { section, goals };
+  } finally {
+    for (const v of variants) if (v.proc.exitCode === null) { v.proc.kill('SIGKILL'); await v.exited; }
+    await receiver.close();
+    await registry.stop();
+    await dir.stop();
+  }
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const opts = {
+    seconds: Number(argValue('seconds', '4')),
+    rounds: Number(argValue('rounds', '7')),
+    connections: Number(argValue('connections', '16')),
+    threads: Number(argValue('threads', '1')),
+  };
+  telemetryBench(opts).then(({ section }) => section.print(), (e: unknown) => {
+    process.stderr.write(`bench/telemetry: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 2;
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * Koa middleware: one SERVER span per request, child of the client's W3C `traceparent` when sent.
+ * It runs outermost (before the access log and the error writer) and ends when the response is
+ * finished or aborted, so streamed blobs are timed to their last byte.
+ */
+import type { Context, Middleware, Next } from 'koa';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, defaultTextMapGetter, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { Attr, ROUTE_TEMPLATES, Semconv, serverSpanName } from './attributes.js';
+
+const propagator = new W3CTraceContextPropagator();
+
+/** `http.route` for a handler's route name; the metrics route is the configured path. */
+function routeTemplate(route: string | undefined, metricsPath: string): string | undefined {
+  if (!route) return undefined;
+  if (route === 'metrics') return metricsPath;
+  return ROUTE_TEMPLATES[route] ?? (route.startsWith('/') ? route : undefined);
+}
+
+/** `ctx.state.repository` is "<upstream>/<repository>" (upstream names hold no slash). */
+function repositoryAttributes(value: unknown): Attributes {
+  if (typeof value !== 'string') return {};
+  const i = value.indexOf('/');
+  if (i <= 0) return { [Attr.repository]: value };
+  return { [Attr.upstream]: value.slice(0, i), [Attr.repository]: value.slice(i + 1) };
+}
+
+export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string }): Middleware {
+  return async function serverSpan(ctx: Context, next: Next): Promise<void> {
+    const parent = propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
+    const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER }, parent);
+    const active = trace.setSpan(parent, span);
+    // Not sampled: the context still carries the ids (log lines, children know not to record).
+    if (!span.isRecording()) return context.with(active, next);
+    const socket = ctx.req.socket;
+    const ua = ctx.get('user-agent');
+    span.setAttributes({
+      [Semconv.httpRequestMethod]: ctx.method,
+      [Semconv.urlPath]: ctx.path.slice(0, 1024),
+      [Semconv.urlScheme]: ctx.protocol,
+      [Semconv.clientAddress]: socket.remoteAddress,
+      ...(ua ? { [Semconv.userAgentOriginal]: ua.slice(0, 256) } : {}),
+    });
+    let thrown: unknown;
+    ctx.res.once('close', () => {
+      const route = ctx.state.route as string | undefined;
+      const template = routeTemplate(route, opts.metricsPath);
+      const status = ctx.res.statusCode;
+      const code = ctx.state.errorCode as string | undefined;
+      const attributes: Attributes = { [Semconv.httpResponseStatusCode]: status, ...repositoryAttributes(ctx.state.repository) };
+      if (template) attributes[Semconv.httpRoute] = template;
+      else if (route) attributes[Attr.route] = route;
+      if (code) attributes[Attr.errorCode] = code;
+      if (!ctx.res.writableFinished) attributes[Attr.aborted] = true;
+      if (status >= 500 || thrown !== undefined) {
+        attributes[Semconv.errorType] = code ?? (thrown instanceof Error ? thrown.name : String(status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.updateName(serverSpanName(ctx.method, template));
+      span.setAttributes(attributes);
+      span.end();
+    });
+    try {
+      await context.with(active, next);
+    } catch (e) {
+      thrown = e;
+      if (e instanceof Error) span.recordException(e);
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * OpenTelemetry traces: a tracer provider with a batch processor and the OTLP/HTTP exporter,
+ * parent-based ratio sampling, the service resource, W3C trace context, trace ids in log lines.
+ * Off (nothing registered, nothing on the request path) when `telemetry.otlpEndpoint` is empty.
+ *
+ * The OpenTelemetry API allows one global tracer provider per process. Portcullis registers one
+ * switchable provider once and points it at the running gateway's SDK provider, so gateways
+ * started one after another in a process (tests) each get their own pipeline.
+ */
+import os from 'node:os';
+import { ProxyTracerProvider, trace, context, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { setLogContext, type Logger } from '../log.js';
+import { PORTCULLIS_VERSION } from '../version.js';
+import { Semconv } from './attributes.js';
+
+export interface TracingOptions {
+  /** OTLP/HTTP base URL (…:4318) or the full …/v1/traces URL */
+  endpoint: string;
+  headers?: Record<string, string>;
+  serviceName: string;
+  /** 0..1 of new traces (no sampled parent) that are recorded */
+  sampleRatio: number;
+  logger: Logger;
+  /** replaces the OTLP exporter (tests) */
+  exporter?: SpanExporter;
+  /** how long a batch waits before export. Default 2000 ms */
+  exportDelayMs?: number;
+}
+
+export interface Tracing {
+  /** the tracer for spans this module starts itself (server spans) */
+  tracer: Tracer;
+  forceFlush(): Promise<void>;
+  /** flushes what is queued (bounded) and detaches this pipeline */
+  shutdown(): Promise<void>;
+}
+
+const NOOP: TracerProvider = new ProxyTracerProvider();
+
+/** Forwards every call to whichever provider is current (or a no-op). */
+class SwitchTracer implements Tracer {
+  private cachedFor?: TracerProvider;
+  private cached?: Tracer;
+  constructor(private readonly owner: SwitchableTracerProvider, private readonly name: string, private readonly version?: string, private readonly options?: TracerOptions) {}
+  private current(): Tracer {
+    const target = this.owner.target ?? NOOP;
+    if (target !== this.cachedFor) {
+      this.cached = target.getTracer(this.name, this.version, this.options);
+      this.cachedFor = target;
+    }
+    return this.cached!;
+  }
+  startSpan: Tracer['startSpan'] = (name, options, ctx) => this.current().startSpan(name, options, ctx);
+  startActiveSpan = ((...args: unknown[]) => {
+    const t = this.current();
+    return (t.startActiveSpan as (...a: unknown[]) => unknown).apply(t, args);
+  }) as Tracer['startActiveSpan'];
+}
+
+/** Registered once: installs the AsyncLocalStorage context manager and the W3C propagators. */
+class SwitchableTracerProvider extends NodeTracerProvider {
+  target: TracerProvider | undefined;
+  override getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
+    return new SwitchTracer(this, name, version, options);
+  }
+}
+
+let global: SwitchableTracerProvider | undefined;
+
+function globalProvider(): SwitchableTracerProvider {
+  if (!global) {
+    global = new SwitchableTracerProvider();
+    global.register();
+  }
+  return global;
+}
+
+export function tracesUrl(endpoint: string): string {
+  const base = endpoint.replace(/\/+$/, '');
+  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
+}
+
+/** Logs failed exports (at most once a minute) instead of OpenTelemetry's silent default. */
+class LoggingExporter implements SpanExporter {
+  private lastWarn = 0;
+  constructor(private readonly inner: SpanExporter, private readonly logger: Logger, private readonly url: string) {}
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS && Date.now() - this.lastWarn > 60_000) {
+        this.lastWarn = Date.now();
+        this.logger.warn('trace export failed', { endpoint: this.url, spans: spans.length, error: result.error?.message });
+      }
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> { return this.inner.shutdown(); }
+  forceFlush(): Promise<void> { return this.inner.forceFlush?.() ?? Promise.resolve(); }
+}
+
+/** Trace and span ids of the active span, for every log line. */
+export function activeTraceFields(): Record<string, unknown> | undefined {
+  const span = trace.getSpan(context.active());
+  if (!span) return undefined;
+  const c = span.spanContext();
+  if (!trace.isSpanContextValid(c)) return undefined;
+  return { trace_id: c.traceId, span_id: c.spanId, trace_flags: c.traceFlags & 1 ? '01' : '00' };
+}
+
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+    p.then(() => { clearTimeout(t); resolve(); }, () => { clearTimeout(t); resolve(); });
+  });
+}
+
+export function startTracing(opts: TracingOptions): Tracing {
+  const url = tracesUrl(opts.endpoint);
+  const exporter = new LoggingExporter(opts.exporter ?? new OTLPTraceExporter({ url, headers: opts.headers, timeoutMillis: 10_000 }), opts.logger, url);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      [Semconv.serviceName]: opts.serviceName,
+      [Semconv.serviceVersion]: PORTCULLIS_VERSION,
+      [Semconv.serviceInstanceId]: `${os.hostname()}:${process.pid}`,
+    }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
+    // Large batches: fewer export requests at high request rates; the queue bounds memory (~16k spans).
+    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 16_384, maxExportBatchSize: 2048, scheduledDelayMillis: opts.exportDelayMs ?? 2000, exportTimeoutMillis: 10_000 })],
+  });
+  const switchable = globalProvider();
+  switchable.target = provider;
+  setLogContext(activeTraceFields);
+  opts.logger.info('tracing on', { endpoint: url, sampleRatio: opts.sampleRatio, serviceName: opts.serviceName });
+  return {
+    tracer: provider.getTracer('portcullis', PORTCULLIS_VERSION),
+    forceFlush: () => provider.forceFlush(),
+    async shutdown() {
+      if (switchable.target === provider) {
+        switchable.target = undefined;
+        setLogContext(() => undefined);
+      }
+      await bounded(provider.shutdown(), 5_000);
+    },
+  };
+}

@@ -4,17 +4,25 @@
 #   docker build -t portcullis --build-arg REVISION=$(git rev-parse HEAD) .
 #   docker run --read-only -v portcullis-data:/data -p 5000:5000 portcullis
 #
-# Stages (all on the same Node 24 LTS Debian base, so the native better-sqlite3 addon is built
-# against the exact runtime it loads in):
+# Stages (Node 24 LTS on Debian bookworm; one ABI, so the native addon built in `deps` loads in
+# `runtime`):
 #   toolchain  Node 24 + python3/make/g++ for node-gyp
 #   deps       production node_modules only (npm ci --omit=dev), better-sqlite3 compiled from source
 #   build      all dependencies, TypeScript compiled to dist/
 #   runtime    node:24-bookworm-slim, no compiler, no npm; non-root uid 10001; writes only /data
 # The build steps are rehearsed without Docker by test/docker/simulate-build.sh.
+#
+# Why the toolchain is pinned to 24.18.1: Node 24.19 changed node::ObjectWrap (nodejs/node#65446).
+# better-sqlite3 12.x compiled against >= 24.19 headers aborts the process when a statement is
+# garbage collected ("RemoveEnvironmentCleanupHook: Assertion (env) != nullptr"; reproduced with
+# `portcullis db import` on 24.21.0). Built against 24.18.1 headers it runs cleanly on every 24.x
+# runtime, so the runtime stage keeps receiving Node patch releases. Unpin once better-sqlite3 is
+# 13.x (Node-API, no ObjectWrap).
 
+ARG NODE_BUILD_IMAGE=node:24.18.1-bookworm-slim
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM ${NODE_IMAGE} AS toolchain
+FROM ${NODE_BUILD_IMAGE} AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*

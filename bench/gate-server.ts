@@ -1,6 +1,7 @@
 /**
  * Entry for the gate benchmark: the gateway core plus the gate extension only (no auth, no
  * telemetry extension), as a real process: `node --import tsx bench/gate-server.ts CONFIG`.
+ * With GATE=off the same process runs the gateway core alone (the baseline for the gate's cost).
  * Prints the usual `"msg":"listening"` line; SIGTERM closes it.
  */
 import { loadConfig } from '../src/config/load.js';
@@ -11,8 +12,7 @@ import { createGate } from '../src/gate/wire.js';
 
 const config = loadConfig(process.argv[2] ?? '');
 const logger = createLogger(config.logging.level);
-const variant = process.env.GATE_VARIANT ?? 'gate';
-const gw = await startGateway(config, { logger, metrics: createMetrics({ defaultMetrics: true }), extend: variant === 'none' ? async () => ({}) : (core) => createGate(core) });
+const gw = await startGateway(config, { logger, metrics: createMetrics({ defaultMetrics: true }), extend: process.env.GATE === 'off' ? async () => ({}) : (core) => createGate(core) });
 await new Promise<void>((resolve) => {
   process.once('SIGTERM', () => resolve());
   process.once('SIGINT', () => resolve());

@@ -68,8 +68,11 @@ export async function startCore(origin: GateOrigin): Promise<Peer> {
   return { url: gw.url, hostPort: gw.hostPort, pid: gw.pid, stop: () => gw.stop() };
 }
 
-/** The core with the gate only (bench/gate-server.ts): a strict policy, the SQLite verdict store. */
-export async function startGated(origin: GateOrigin): Promise<Peer> {
+/**
+ * The core with the gate only (bench/gate-server.ts): a strict policy, the SQLite verdict store.
+ * `gate: false` runs the same process without the gate (the baseline of the gate's cost).
+ */
+export async function startGated(origin: GateOrigin, gate = true): Promise<Peer> {
   const dir = await makeTempDir('bench-gated');
   const config = {
     server: { listen: '127.0.0.1:0' },
@@ -80,7 +83,9 @@ export async function startGated(origin: GateOrigin): Promise<Peer> {
     policy: { blockSeverity: 'low', unknownSeverity: 'critical', scanTimeout: '300s' },
   };
   await writeFile(dir.join('config.yaml'), YAML.stringify(config));
-  const proc: StartedProcess = startProcess(process.execPath, ['--import', TSX, path.join(HERE, 'gate-server.ts'), dir.join('config.yaml')], { name: 'portcullis gate', cwd: dir.path });
+  const proc: StartedProcess = startProcess(process.execPath, ['--import', TSX, path.join(HERE, 'gate-server.ts'), dir.join('config.yaml')], {
+    name: gate ? 'portcullis gate' : 'portcullis core (gate off)', cwd: dir.path, env: { GATE: gate ? 'on' : 'off' },
+  });
   const m = await proc.waitForOutput(/"msg":"listening"[^\n]*"url":"([^"]+)"/, 60_000);
   const url = m[1]!;
   return { url, hostPort: new URL(url).host, pid: proc.pid, stop: async () => { await proc.stop(15_000); await dir.stop(); } };

@@ -8,13 +8,21 @@ import { startGateway, type CoreServices, type Extensions, type Gateway } from '
 import { createMetrics } from './telemetry/metrics.js';
 import { authExtension } from './auth/wire.js';
 import { telemetryExtension } from './telemetry/wire.js';
-import { gateExtension } from './gate/wire.js';
-import { dashboardExtension } from './dashboard/wire.js';
+import { createGate, type GateExtension } from './gate/wire.js';
+import { gateDashboard } from './dashboard/wire.js';
+import { gateEventsExtension } from './webhooks/wire.js';
 
 export type ExtensionFactory = (core: CoreServices) => Promise<Extensions>;
 
+/** The gate with what hangs off it: the dashboard over its stores (in-process) and webhooks on its events. */
+export function composeGate(core: CoreServices, gate: GateExtension): Extensions {
+  return mergeExtensions([gate, gateDashboard(gate), gateEventsExtension(core, gate.events)]);
+}
+
+export const gateLayer: ExtensionFactory = async (core) => composeGate(core, await createGate(core));
+
 /** Extension factories, outermost first (their `before` middleware runs in this order). */
-export const EXTENSIONS: ExtensionFactory[] = [authExtension, telemetryExtension, gateExtension, dashboardExtension];
+export const EXTENSIONS: ExtensionFactory[] = [authExtension, telemetryExtension, gateLayer];
 
 export function mergeExtensions(parts: Extensions[]): Extensions {
   const gates = parts.map((p) => p.gate).filter((g) => g !== undefined);

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GateEvents } from '../gate/gate-events.js';
 import type { Verdict } from '../verdicts/types.js';
-import { loopbackHost } from './api-source.js';
 import { NewlyDeniedLog } from './gate-source.js';
 import type { PullEntry, PullVerdict } from './types.js';
 import { age, groupPulls, matches, normaliseQuery, refreshSeconds, shortDigest } from './view.js';
@@ -58,15 +57,6 @@ test('ages, short digests and the refresh bounds', () => {
   assert.equal(refreshSeconds('2'), 10);
   assert.equal(refreshSeconds('99999'), 3600);
   for (const bad of [undefined, '', '0', '-5', '1.5', 'x']) assert.equal(refreshSeconds(bad), undefined, String(bad));
-});
-
-test('the loopback address: loopback for a wildcard listen, else the address the request arrived on', () => {
-  assert.equal(loopbackHost('0.0.0.0:5000', '10.1.2.3'), '127.0.0.1');
-  assert.equal(loopbackHost(':5000', undefined), '127.0.0.1');
-  assert.equal(loopbackHost('[::]:5000', '::1'), '[::1]');
-  assert.equal(loopbackHost('127.0.0.1:0', '127.0.0.1'), '127.0.0.1');
-  assert.equal(loopbackHost('10.1.2.3:5000', '::ffff:10.1.2.3'), '10.1.2.3');
-  assert.equal(loopbackHost('[fd00::1]:5000', 'fd00::1'), '[fd00::1]');
 });
 
 function verdict(d: string, decision: Verdict['decision'], dbVersion: string): Verdict {

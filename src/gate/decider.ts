@@ -89,12 +89,22 @@ export class Decider {
     return { digest: target.digest, policyHash: hash, dbVersion, scannerVersion: SCANNER_VERSION };
   }
 
+  /** version of the database decisions are taken with now */
+  get dbVersion(): string {
+    return this.deps.vulndb.version;
+  }
+
   /** The verdict in memory for the current policy and database, without waiting (the warm path). */
   cached(target: DecisionTarget): Verdict | undefined {
     const { hash } = this.policyFor(target.route);
-    const hit = this.memo.get(verdictKeyString(this.keyFor(target, hash)), this.nowMs());
+    const hit = this.memo.get(`verdict:${target.digest}:${hash}:${this.deps.vulndb.version}:${SCANNER_VERSION}`, this.nowMs());
     if (hit) this.verdictHits.inc();
     return hit;
+  }
+
+  /** Counts a verdict served from a caller's own memory (PolicyGate's per-manifest fast path). */
+  countHit(): void {
+    this.verdictHits.inc();
   }
 
   /** The verdict to act on now; scans when nothing is known. Never throws. */

@@ -36,6 +36,17 @@ const MAX_KINDS = 10_000;
 
 type Waited = { verdict: Verdict } | { timedOut: true };
 
+/** What a warm pull of one manifest object needs: no string keys built, no maps hashed. */
+interface WarmEntry {
+  upstream: string;
+  repository: string;
+  dbVersion: string;
+  verdict: Verdict;
+  until: number;
+  /** recent-pulls id */
+  pullId: string;
+}
+
 async function within(p: Promise<Verdict>, ms: number): Promise<Waited> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Waited>((resolve) => { timer = setTimeout(() => resolve({ timedOut: true }), ms); });
@@ -49,6 +60,8 @@ async function within(p: Promise<Verdict>, ms: number): Promise<Waited> {
 export class PolicyGate implements PullGate {
   /** manifests are immutable by digest: their classification is too */
   private readonly kinds = new Map<string, ManifestKind>();
+  /** keyed by the manifest store's object for the digest (the same object while it stays in its memory) */
+  private readonly warm = new WeakMap<StoredManifest, WarmEntry>();
 
   constructor(private readonly deps: PolicyGateDeps) {}
 
@@ -64,8 +77,14 @@ export class PolicyGate implements PullGate {
 
   async manifest(req: PullRequest, m: StoredManifest, byTag: boolean): Promise<void> {
     const { route } = req;
-    const kind = this.kindOf(m);
     const reference = (req as PullRequest & { reference?: string }).reference;
+    const w = this.warm.get(m);
+    if (w && w.repository === route.repository && w.upstream === route.upstream && w.dbVersion === this.deps.decider.dbVersion && w.until > Date.now() && !req.bypass) {
+      this.deps.recorder.record(route.upstream, route.repository, m.digest, m.mediaType, byTag ? reference : undefined, w.pullId);
+      this.deps.decider.countHit();
+      return this.enforce(req, m, w.verdict, reference);
+    }
+    const kind = this.kindOf(m);
     this.deps.recorder.record(route.upstream, route.repository, m.digest, m.mediaType, byTag ? reference : undefined);
     if (kind.kind === 'artifact') {
       await this.deps.blobs.record(route, m.digest, kind.blobs, true);
@@ -95,13 +114,23 @@ export class PolicyGate implements PullGate {
     return this.act(req, m, kind, waited.verdict, reference);
   }
 
-  /** Serve (return) or refuse (throw) by the verdict. */
-  private async act(req: PullRequest, m: StoredManifest, kind: ManifestKind, verdict: Verdict, reference: string | undefined): Promise<void> {
-    const { route } = req;
-    if (kind.kind === 'image') {
-      const recording = this.deps.blobs.record(route, m.digest, kind.blobs);
-      if (recording) await recording;
+  /** Serve (return) or refuse (throw) by the verdict; a promise only when blob references must be stored first. */
+  private act(req: PullRequest, m: StoredManifest, kind: ManifestKind, verdict: Verdict, reference: string | undefined): Promise<void> | undefined {
+    const recording = kind.kind === 'image' ? this.deps.blobs.record(req.route, m.digest, kind.blobs) : undefined;
+    if (recording) return recording.then(() => this.enforce(req, m, verdict, reference));
+    if (kind.kind === 'image' && !verdict.interim && verdict.error === undefined) {
+      const { upstream, repository } = req.route;
+      this.warm.set(m, {
+        upstream, repository, dbVersion: verdict.dbVersion, verdict, pullId: `${upstream}/${repository}@${m.digest}`,
+        until: verdict.validUntil ? Date.parse(verdict.validUntil) : Infinity,
+      });
     }
+    this.enforce(req, m, verdict, reference);
+    return undefined;
+  }
+
+  private enforce(req: PullRequest, m: StoredManifest, verdict: Verdict, reference: string | undefined): void {
+    const { route } = req;
     if (verdict.decision === 'deny') {
       this.deps.events.safeEmit('pull.denied', verdict, { upstream: route.upstream, repository: route.repository, ...(reference ? { reference } : {}), ...(req.principal ? { principal: req.principal } : {}) });
       throw refusal(verdict, this.deps.reportUrl(verdict.digest), this.deps.retryAfterSeconds);

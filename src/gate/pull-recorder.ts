@@ -28,8 +28,7 @@ export class PullRecorder {
   }
 
   /** Called on every manifest pull: cheap (the record is built when flushed). */
-  record(upstream: string, repository: string, digest: string, mediaType: string, tag: string | undefined): void {
-    const id = `${upstream}/${repository}@${digest}`;
+  record(upstream: string, repository: string, digest: string, mediaType: string, tag: string | undefined, id = `${upstream}/${repository}@${digest}`): void {
     const old = this.buffer.get(id);
     if (old) {
       old.at = Date.now();

@@ -1,6 +1,6 @@
 /**
  * In-process memory of verdicts by key. A keyed verdict never changes, so it is kept until
- * evicted (least recently used first) or until its `validUntil` passes.
+ * evicted (oldest first) or until its `validUntil` passes.
  */
 import type { Verdict } from '../verdicts/types.js';
 
@@ -9,6 +9,7 @@ export class VerdictMemo {
 
   constructor(private readonly maxEntries = 20_000) {}
 
+  /** No reordering on a hit (the warm path stays a single lookup): the oldest insertion is evicted first. */
   get(key: string, nowMs: number): Verdict | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
@@ -16,8 +17,6 @@ export class VerdictMemo {
       this.map.delete(key);
       return undefined;
     }
-    this.map.delete(key);
-    this.map.set(key, e);
     return e.verdict;
   }
 

@@ -53,6 +53,8 @@ export class Download extends EventEmitter {
   private readonly cursors = new Set<{ pos: number }>();
   /** set while pace() waits: called when a cursor moves or closes */
   private paced: (() => void) | undefined;
+  /** false once a client stalled past PACE_WAIT_MS: from then on the download runs at full speed */
+  private pacing = true;
   /** true while flush() runs; set and cleared synchronously with its last look at `unwritten` */
   private flushing = false;
 
@@ -113,13 +115,13 @@ export class Download extends EventEmitter {
    * Lets the fastest client keep up, as distribution's proxy does by copying at its client's pace:
    * while every open client is more than WINDOW behind, the upstream is not read, so the fastest
    * one is served from memory rather than from the file. Without clients the download runs at full
-   * speed, and it never waits longer than PACE_WAIT_MS for a stalled client.
+   * speed; once the fastest client has stalled for PACE_WAIT_MS, it runs at full speed for good.
    */
   private async pace(): Promise<void> {
-    if (this.lag() <= WINDOW) return;
+    if (!this.pacing || this.lag() <= WINDOW) return;
     await new Promise<void>((resolve) => {
       const done = () => { clearTimeout(timer); this.paced = undefined; resolve(); };
-      const timer = setTimeout(done, PACE_WAIT_MS);
+      const timer = setTimeout(() => { this.pacing = false; done(); }, PACE_WAIT_MS);
       this.paced = () => { if (this.lag() <= WINDOW / 2) done(); };
     });
   }

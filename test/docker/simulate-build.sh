@@ -22,6 +22,8 @@ cleanup() {
 trap cleanup EXIT
 step() { echo "simulate-build: $*"; }
 fail() { echo "simulate-build: FAILED: $*" >&2; exit 1; }
+# Runs a step with its output kept aside; shows it only when the step fails.
+quiet() { local what="$1"; shift; "$@" >"$WORK/step.log" 2>&1 || { cat "$WORK/step.log" >&2; fail "$what"; }; }
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_loglevel=error
 
 # The build context, as .dockerignore lets it through.
@@ -34,21 +36,21 @@ step "build stage: npm ci + npm run build"
 build="$WORK/build"
 mkdir -p "$build"
 cp "$context/package.json" "$context/package-lock.json" "$build/"
-(cd "$build" && npm ci --ignore-scripts --prefer-offline >/dev/null)
+quiet "build: npm ci" bash -c "cd '$build' && npm ci --ignore-scripts --prefer-offline"
 cp -r "$context/tsconfig.json" "$context/tsconfig.build.json" "$context/src" "$build/"
-(cd "$build" && npm run build >/dev/null)
+quiet "build: npm run build" bash -c "cd '$build' && npm run build"
 [ -f "$build/dist/cli.js" ] || fail "dist/cli.js was not built"
 
 step "deps stage: npm ci --omit=dev"
 deps="$WORK/deps"
 mkdir -p "$deps"
 cp "$context/package.json" "$context/package-lock.json" "$deps/"
-(cd "$deps" && npm ci --omit=dev --ignore-scripts --prefer-offline >/dev/null)
+quiet "deps: npm ci --omit=dev" bash -c "cd '$deps' && npm ci --omit=dev --ignore-scripts --prefer-offline"
 for dev in typescript tsx @types/node fast-check; do
   [ ! -e "$deps/node_modules/$dev" ] || fail "dev dependency $dev is in the production node_modules"
 done
 if [ "${SIMULATE_FROM_SOURCE:-0}" = "1" ]; then
-  (cd "$deps" && npm_config_build_from_source=true npm rebuild better-sqlite3 >/dev/null)
+  quiet "deps: npm rebuild better-sqlite3" bash -c "cd '$deps' && npm_config_build_from_source=true npm rebuild better-sqlite3"
 else
   want="$(node -p "require('$deps/node_modules/better-sqlite3/package.json').version")"
   have="$(node -p "require('$REPO/node_modules/better-sqlite3/package.json').version")"

@@ -153,6 +153,12 @@ describe('tar reader', () => {
     assert.deepEqual(await entries(chunked(Buffer.alloc(0))), []);
   });
 
+  it('never reads entries hidden after the end marker (containerd does not extract them)', async () => {
+    const hidden = Buffer.concat([header({ name: 'var/lib/dpkg/status', size: 4 }), data('fake'), END]);
+    const tar = Buffer.concat([header({ name: 'var/lib/dpkg/status', size: 4 }), data('real'), END, hidden]);
+    assert.deepEqual((await entries(chunked(tar, 512))).map((e) => e.text), ['real']);
+  });
+
   it('rejects corrupt archives: bad checksum, zero block then data, truncation, oversized metadata', async () => {
     const bad = header({ name: 'a', size: 1 });
     bad[0] ^= 1;

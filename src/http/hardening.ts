@@ -30,7 +30,7 @@ export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /** Sets the HTML security headers on a response (for routes that write HTML themselves). */
 /** Sets the HTML security headers a route has not set itself (a page may keep a stricter CSP). */
 export function htmlSecurityHeaders(ctx: Context): void {
-  for (const [k, v] of Object.entries(HTML_SECURITY_HEADERS)) if (ctx.response.get(k) === "") ctx.set(k, v);
+  for (const [k, v] of Object.entries(HTML_SECURITY_HEADERS)) if (!ctx.response.get(k)) ctx.set(k, v);
 }
 
 /** Middleware: every HTML response leaving it gets the HTML security headers. */

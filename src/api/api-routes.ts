@@ -8,6 +8,7 @@
  *   GET /api/v1/static/report.css  the report page's stylesheet
  * Errors are JSON `{"error": "…"}` with 400/404/503.
  */
+import { pullsWithVerdicts } from '../verdicts/pulls-with-verdicts.js';
 import type { Context, Next } from 'koa';
 import type { Decider } from '../gate/decider.js';
 import type { ScanQueue } from '../gate/scan-queue.js';
@@ -115,17 +116,7 @@ async function pulls(ctx: Context, deps: ApiDeps): Promise<void> {
   ctx.state.route = 'api_pulls';
   const raw = Number(ctx.query.limit ?? 50);
   const limit = Number.isFinite(raw) ? Math.max(1, Math.min(500, Math.floor(raw))) : 50;
-  const list = await deps.store.recentPulls(limit);
-  const withVerdicts = await Promise.all(list.map(async (p) => {
-    const v = await deps.store.getLatestVerdict(p.digest);
-    return {
-      ...p,
-      verdict: v ? {
-        decision: v.decision, mode: v.mode, summary: v.summary, decidedAt: v.decidedAt, reportUrl: `/api/v1/reports/${p.digest}`,
-        ...(v.wouldDeny !== undefined ? { wouldDeny: v.wouldDeny } : {}), ...(v.error ? { error: v.error } : {}), reasons: v.reasons.length,
-      } : null,
-    };
-  }));
+  const withVerdicts = await pullsWithVerdicts(deps.store, limit);
   json(ctx, 200, { pulls: withVerdicts });
 }
 

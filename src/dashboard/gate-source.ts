@@ -3,6 +3,7 @@
  * `/api/v1/status` make, plus the digests the gate announced as newly denied after a database
  * change (`image.newly_denied`), kept in memory: this process's rescans since it started.
  */
+import { pullsWithVerdicts } from '../verdicts/pulls-with-verdicts.js';
 import type { GateEvents } from '../gate/gate-events.js';
 import { isBlocking } from '../gate/decider.js';
 import type { ScanQueue } from '../gate/scan-queue.js';
@@ -66,17 +67,7 @@ export function gateSource(parts: GateParts): DashboardSource {
 
 async function readPulls(parts: GateParts, limit: number): Promise<Pick<DashboardSnapshot, 'pulls' | 'pullsError'>> {
   try {
-    const list = await parts.store.recentPulls(limit);
-    const pulls = await Promise.all(list.map(async (p): Promise<PullEntry> => {
-      const v = await parts.store.getLatestVerdict(p.digest);
-      return {
-        ...p,
-        verdict: v ? {
-          decision: v.decision, mode: v.mode, summary: v.summary, decidedAt: v.decidedAt, reportUrl: `/api/v1/reports/${p.digest}`,
-          ...(v.wouldDeny !== undefined ? { wouldDeny: v.wouldDeny } : {}), ...(v.error ? { error: v.error } : {}), reasons: v.reasons.length,
-        } : null,
-      };
-    }));
+    const pulls: PullEntry[] = await pullsWithVerdicts(parts.store, limit);
     return { pulls };
   } catch (e) {
     return { pullsError: (e as Error).message };

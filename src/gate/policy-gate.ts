@@ -77,7 +77,7 @@ export class PolicyGate implements PullGate {
 
   async manifest(req: PullRequest, m: StoredManifest, byTag: boolean): Promise<void> {
     const { route } = req;
-    const reference = (req as PullRequest & { reference?: string }).reference;
+    const reference = req.reference;
     const w = this.warm.get(m);
     if (w && w.repository === route.repository && w.upstream === route.upstream && w.dbVersion === this.deps.decider.dbVersion && w.until > Date.now() && !req.bypass) {
       this.deps.recorder.record(route.upstream, route.repository, m.digest, m.mediaType, byTag ? reference : undefined, w.pullId);

@@ -71,6 +71,10 @@ export async function buildCore(config: Config, logger: Logger, metrics: Metrics
   const blobStore = new BlobStore(root, config.storage.maxBlobCacheBytes, {
     onSize: (b) => metrics.blobCacheBytes.set(b),
     onEvict: () => metrics.blobCacheEvictions.inc(),
+    onDetach: (digest) => {
+      metrics.blobCacheFills.inc();
+      logger.info('blob cache writes fell behind the clients: a second upstream fetch fills the cache', { digest });
+    },
   });
   await blobStore.init();
   return {

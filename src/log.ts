@@ -19,14 +19,24 @@ export function setLogContext(fn: ContextFields): void {
   contextFields = fn;
 }
 
-function redact(fields: Record<string, unknown>): Record<string, unknown> {
+/** Nested objects are redacted too, up to this depth (deeper values are replaced, never printed). */
+const MAX_DEPTH = 6;
+
+/** A copy of `value` with credential-named fields (at any depth) redacted and errors as their message. */
+function redactValue(value: unknown, depth: number): unknown {
+  if (value instanceof Error) return value.message;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  // Dates, URLs, Buffers…: what JSON.stringify would print (toJSON), never their own fields.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (SECRET_KEYS.test(k)) out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = v.message;
-    else out[k] = v;
-  }
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redactValue(v, depth + 1);
   return out;
+}
+
+function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  return redactValue(fields, 0) as Record<string, unknown>;
 }
 
 export function createLogger(level: Level = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
@@ -41,7 +51,7 @@ export function createLogger(level: Level = 'info', base: Record<string, unknown
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (f) => createLogger(level, { ...base, ...f }, write),
+    child: (f) => createLogger(level, { ...base, ...redact(f) }, write),
   };
 }
 

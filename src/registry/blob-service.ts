@@ -35,11 +35,8 @@ export class BlobService {
   async head(route: Route, digest: string): Promise<BlobAnswer> {
     const size = this.store.size(digest);
     if (size !== undefined) return { status: 200, size, source: 'cache' };
-    const running = this.store.inflightFor(digest);
-    if (running) {
-      const { ready } = this.store.acquire(digest, () => Promise.reject(new Error('unreachable')));
-      return { status: 200, size: (await ready).size, source: 'inflight' };
-    }
+    const running = this.store.inflightSize(digest);
+    if (running) return { status: 200, size: (await running).size, source: 'inflight' };
     const client = this.upstreams.get(route.upstream);
     const res = await client.request('blob', `/v2/${route.repository}/blobs/${digest}`, { method: 'HEAD', repository: route.repository }).catch((e) => { throw fromUpstreamError(e); });
     await res.body.dump().catch(() => {});

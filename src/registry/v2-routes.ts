@@ -7,6 +7,7 @@ import type { Context, Next } from 'koa';
 import { RegistryError } from '../errors.js';
 import type { Router } from '../upstream/routing.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { Logger } from '../log.js';
 import type { BlobService } from './blob-service.js';
 import type { ManifestService } from './manifest-service.js';
 import type { ReferrersService } from './referrers-service.js';
@@ -22,6 +23,7 @@ export interface V2Deps {
   referrers: ReferrersService;
   gate: PullGate;
   metrics: Metrics;
+  logger?: Logger;
 }
 
 type Parsed =
@@ -57,16 +59,20 @@ export function parseV2Path(path: string): Parsed | undefined {
  * `write(chunk)` for a response, resolving once the chunk is handed to the socket (so its buffer can be
  * reused) and rejecting when the client is gone.
  */
+class ClientGoneError extends Error {
+  constructor() { super('the client closed the connection'); }
+}
+
 function responseWriter(res: ServerResponse): (chunk: Buffer) => Promise<void> {
   let gone: Error | undefined;
   const waiting = new Set<(e: Error) => void>();
   res.once('close', () => {
     if (res.writableFinished) return;
-    gone = new Error('the client closed the connection');
+    gone = new ClientGoneError();
     for (const fail of waiting) fail(gone);
   });
   return (chunk) => new Promise<void>((resolve, reject) => {
-    if (gone || res.destroyed) return reject(gone ?? new Error('the client closed the connection'));
+    if (gone || res.destroyed) return reject(gone ?? new ClientGoneError());
     waiting.add(reject);
     res.write(chunk, (err) => {
       waiting.delete(reject);
@@ -160,8 +166,9 @@ export function v2Routes(deps: V2Deps) {
           const write = responseWriter(res);
           await a.send!(async (chunk) => { await write(chunk); sent += chunk.length; });
           res.end();
-        } catch {
+        } catch (e) {
           res.destroy(); // digest mismatch or upstream failure mid-stream: abort so the client cannot take it as complete
+          if (!(e instanceof ClientGoneError)) deps.logger?.warn('blob stream aborted', { digest: parsed.digest, sent, error: (e as Error).message });
         } finally {
           deps.metrics.bytesServed.inc({ kind: 'blob' }, sent);
         }

@@ -2,17 +2,28 @@
  * Content-addressed blob cache under storage.path/blobs with a size cap and LRU eviction.
  * Blobs enter only through a verified Download (temp file + digest check + rename).
  * One download per digest at a time: `acquire` returns the running one to later callers.
+ *
+ * When a download's clients outrun the disk it detaches (see Download): it stops writing and serves
+ * its clients from memory, and the cache is filled by a second, cache-only download (`fill`), as
+ * distribution's proxy fills its cache with a second upstream GET. The fill starts once the detached
+ * download is done, so it never competes with the clients for the upstream link or the CPU; a client
+ * that arrives meanwhile starts it at once and joins it (or, up to MAX_SERVING per digest, gets a
+ * pass-through of its own while a fill is behind).
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open as openFile, readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Download } from './download.js';
+import { Download, NoReadersLeftError, type DownloadRole } from './download.js';
 import { sendChunks } from './send-chunks.js';
+import type { SinkOpener } from './blob-sink.js';
 import { digestHex } from '../registry/reference.js';
 
 interface Entry { size: number; pins: number; touchedAt: number }
+
+/** Detached downloads (pass-throughs) alive per digest at most; later clients join the fill. */
+const MAX_SERVING = 2;
 
 /** Read size of cached blob streams (the scanner's; clients get `pump`). */
 const STREAM_CHUNK = 64 * 1024;
@@ -22,16 +33,30 @@ export interface BlobSource { size?: number; body: AsyncIterable<Uint8Array> }
 export interface BlobStoreEvents {
   onEvict?: (digest: string, size: number) => void;
   onSize?: (bytes: number) => void;
+  /** a download's clients outran the disk: a second, cache-only download fills the cache */
+  onDetach?: (digest: string) => void;
 }
 
 export class BlobStore {
   private readonly entries = new Map<string, Entry>(); // insertion order = LRU order
+  /** the download writing each digest into the cache ('cache' or 'fill') */
   private readonly inflight = new Map<string, Download>();
+  /** the newest detached download serving clients of each digest */
+  private readonly serving = new Map<string, Download>();
+  /** detached downloads alive per digest (bounded by MAX_SERVING) */
+  private readonly servingCount = new Map<string, number>();
+  /** fills waiting for their detached download to finish; calling one starts it now */
+  private readonly pendingFills = new Map<string, () => Download | undefined>();
   private readonly ready = new WeakMap<Download, Promise<{ size?: number }>>();
   private total = 0;
   private readonly tmp: string;
 
-  constructor(private readonly root: string, private readonly maxBytes: number, private readonly events: BlobStoreEvents = {}) {
+  constructor(
+    private readonly root: string,
+    private readonly maxBytes: number,
+    private readonly events: BlobStoreEvents = {},
+    private readonly sinks?: SinkOpener,
+  ) {
     this.tmp = path.join(root, 'tmp');
   }
 
@@ -115,8 +140,10 @@ export class BlobStore {
     })();
   }
 
-  inflightFor(digest: string): Download | undefined {
-    return this.inflight.get(digest);
+  /** Size (when announced) of a download in flight for `digest`; undefined when none runs. */
+  inflightSize(digest: string): Promise<{ size?: number }> | undefined {
+    const d = this.inflight.get(digest) ?? this.serving.get(digest);
+    return d ? this.ready.get(d) : undefined;
   }
 
   /**
@@ -124,12 +151,60 @@ export class BlobStore {
    * or returns the one already running. `ready` settles when the size is known or the upstream failed.
    */
   acquire(digest: string, open: () => Promise<BlobSource>): { download: Download; ready: Promise<{ size?: number }>; started: boolean } {
+    const join = (download: Download, started: boolean) => ({ download, ready: this.ready.get(download)!, started });
     const running = this.inflight.get(digest);
-    if (running) return { download: running, ready: this.ready.get(running)!, started: false };
+    if (running && running.role !== 'fill') return join(running, false);
+    const serving = this.serving.get(digest);
+    if (serving?.joinableFromStart()) return join(serving, false);
+    if (!running && !serving) return join(this.start(digest, open, 'cache'), true);
+    // A detached download serves other clients and the cache copy is behind or not started yet.
+    const fill = running ?? this.pendingFills.get(digest)?.();
+    if (fill && (this.servingCount.get(digest) ?? 0) >= MAX_SERVING) return join(fill, false);
+    return join(this.start(digest, open, 'pass'), true);
+  }
+
+  /**
+   * Runs one download. One that may detach (its clients outran the disk) hands the digest over to a
+   * cache-only download (`fill`), started once the detached one is done (or sooner, see acquire).
+   */
+  private start(digest: string, open: () => Promise<BlobSource>, role: DownloadRole): Download {
     const tmp = path.join(this.tmp, `${digestHex(digest).slice(0, 16)}-${randomBytes(4).toString('hex')}`);
-    const final = this.blobPath(digest);
-    const d = new Download(digest, tmp, final);
-    this.inflight.set(digest, d);
+    const d = new Download(digest, tmp, this.blobPath(digest), role, this.sinks);
+    let counted = false;
+    const count = (delta: 1 | -1) => {
+      if (counted === (delta === 1)) return;
+      counted = delta === 1;
+      const n = (this.servingCount.get(digest) ?? 0) + delta;
+      if (n > 0) this.servingCount.set(digest, n); else this.servingCount.delete(digest);
+    };
+    const serve = () => { this.serving.set(digest, d); count(1); };
+    if (role === 'pass') serve(); else this.inflight.set(digest, d);
+    let fill: (() => Download | undefined) | undefined;
+    const startFill = () => {
+      if (this.pendingFills.get(digest) === fill) this.pendingFills.delete(digest);
+      fill = undefined;
+      const current = this.inflight.get(digest);
+      if (current || this.entries.has(digest)) return current;
+      return this.start(digest, open, 'fill');
+    };
+    const leave = (failed: boolean) => {
+      if (this.inflight.get(digest) === d) this.inflight.delete(digest);
+      if (this.serving.get(digest) === d) this.serving.delete(digest);
+      count(-1);
+      if (!fill) return;
+      if (failed) { // the upstream failed or sent other bytes: no second try behind the client's back
+        if (this.pendingFills.get(digest) === fill) this.pendingFills.delete(digest);
+        fill = undefined;
+      } else fill(); // the detached download is done: the cache copy starts now
+    };
+    d.onDetach = () => {
+      if (this.inflight.get(digest) === d) this.inflight.delete(digest);
+      serve();
+      this.events.onDetach?.(digest);
+      if (this.pendingFills.has(digest) || this.inflight.has(digest)) return;
+      fill = startFill;
+      this.pendingFills.set(digest, startFill);
+    };
     const opened = open();
     const ready = opened.then((s) => { d.expectedSize = s.size; return { size: s.size }; });
     ready.catch(() => {});
@@ -138,19 +213,19 @@ export class BlobStore {
       try {
         const src = await opened;
         await d.run(src.body, (err, size) => {
-          this.inflight.delete(digest);
-          if (err) return;
+          if (err || d.detached || this.entries.has(digest)) return leave(err !== undefined && !(err instanceof NoReadersLeftError));
           this.entries.set(digest, { size, pins: 0, touchedAt: Date.now() });
           this.total += size;
           this.events.onSize?.(this.total);
+          leave(false);
         });
         await this.evict();
       } catch (e) {
-        this.inflight.delete(digest);
+        leave(!(e instanceof NoReadersLeftError));
         if (!d.error) { d.error = e as Error; d.emit('progress'); }
       }
     })();
-    return { download: d, ready, started: true };
+    return d;
   }
 
   /** Evicts least recently used, unpinned blobs until under the cap. */

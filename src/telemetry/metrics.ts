@@ -43,6 +43,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       },
     }),
     blobCacheEvictions: new Counter({ name: 'portcullis_blob_cache_evictions_total', help: 'Blobs evicted from the cache', registers: r }),
+    blobCacheFills: new Counter({ name: 'portcullis_blob_cache_fills_total', help: 'Downloads whose clients outran the disk, cached by a second upstream fetch', registers: r }),
     digestMismatches: new Counter({ name: 'portcullis_digest_mismatches_total', help: 'Upstream content whose digest did not match', labelNames: ['kind'], registers: r }),
     inflightJoins: new Counter({ name: 'portcullis_inflight_joins_total', help: 'Requests that joined a download already in flight', registers: r }),
     scans: new Counter({ name: 'portcullis_scans_total', help: 'Image scans run (not cache hits)', labelNames: ['result'], registers: r }),

@@ -15,6 +15,8 @@ import { CircuitBreaker } from './breaker.js';
 import { UpstreamError } from './upstream-error.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { tracedUpstream } from '../telemetry/spans.js';
+import { bulkGet } from './bulk-get.js';
+import { readSlabs } from '../buffers/slab-pool.js';
 
 export type UpstreamKind = 'manifest' | 'blob' | 'token' | 'tags' | 'referrers' | 'ping';
 
@@ -56,6 +58,7 @@ export class UpstreamClient {
   readonly baseUrl: string;
   readonly breaker: CircuitBreaker;
   private readonly agent: Agent;
+  private readonly ca: string | undefined;
   private readonly tokens: TokenCache;
   private readonly basic?: string;
   /** hosts that asked for Basic: send it up front */
@@ -68,6 +71,7 @@ export class UpstreamClient {
   ) {
     this.baseUrl = cfg.url.replace(/\/+$/, '');
     const ca = cfg.ca ? readFileSync(cfg.ca, 'utf8') : undefined;
+    this.ca = ca;
     this.agent = new Agent({
       connect: { ...(ca ? { ca } : {}), rejectUnauthorized: !cfg.insecure, timeout: cfg.timeout },
       headersTimeout: cfg.timeout,
@@ -91,7 +95,9 @@ export class UpstreamClient {
     await this.agent.close();
   }
 
-  private raw(method: string, url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+  /** Blob GETs (`bulk`) read with large buffers (see bulk-get.ts); everything else goes through undici. */
+  private raw(method: string, url: string, headers: Record<string, string>, signal?: AbortSignal, bulk = false): Promise<Pick<Dispatcher.ResponseData, 'statusCode' | 'headers' | 'body'>> {
+    if (bulk && method === 'GET') return bulkGet(url, headers, { ca: this.ca, rejectUnauthorized: !this.cfg.insecure, timeout: this.cfg.timeout, signal, pool: readSlabs }) as never;
     return request(url, { method: method as Dispatcher.HttpMethod, headers, dispatcher: this.agent, signal });
   }
 
@@ -153,7 +159,8 @@ export class UpstreamClient {
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     else if (this.useBasic && this.basic) headers.authorization = this.basic;
 
-    let res = await this.follow(method, url, headers, opts.signal);
+    const bulk = kind === 'blob';
+    let res = await this.follow(method, url, headers, opts.signal, bulk);
     if (res.status === 401) {
       const challenges = parseChallenges(res.headers['www-authenticate']);
       await res.body.dump().catch(() => {});
@@ -167,22 +174,21 @@ export class UpstreamClient {
         } catch (e) {
           throw new UpstreamError(this.name, 'auth', `upstream ${this.name}: ${(e as Error).message}`, 502);
         }
-        res = await this.follow(method, url, { ...headers, authorization: `Bearer ${token}` }, opts.signal);
+        res = await this.follow(method, url, { ...headers, authorization: `Bearer ${token}` }, opts.signal, bulk);
       } else if (basicCh && this.basic) {
         this.useBasic = true;
-        res = await this.follow(method, url, { ...headers, authorization: this.basic }, opts.signal);
+        res = await this.follow(method, url, { ...headers, authorization: this.basic }, opts.signal, bulk);
       }
     }
-    void kind;
     return res;
   }
 
   /** Follows redirects on the server side; Authorization is dropped when the host changes (CDN URLs are pre-signed). */
-  private async follow(method: string, url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<UpstreamResponse> {
+  private async follow(method: string, url: string, headers: Record<string, string>, signal?: AbortSignal, bulk = false): Promise<UpstreamResponse> {
     let current = url;
     let h = headers;
     for (let i = 0; ; i++) {
-      const res = await this.raw(method, current, h, signal);
+      const res = await this.raw(method, current, h, signal, bulk);
       if (!REDIRECTS.has(res.statusCode)) {
         return { status: res.statusCode, headers: res.headers, body: res.body as unknown as UpstreamResponse['body'], url: current };
       }

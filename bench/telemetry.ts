@@ -7,7 +7,7 @@
  * exporter is charged for), and the spans it got are checked against the requests served, so a
  * pipeline that drops spans cannot look cheap.
  *
- *   node --import tsx bench/telemetry.ts [--seconds 4] [--rounds 7] [--connections 16] [--threads 1]
+ *   node --import tsx bench/telemetry.ts [--seconds 4] [--rounds 7] [--connections 16] [--threads 1] [--node-args "…"]
  * Goal: traced / untraced req/s ≥ 0.90 (overhead ≤ 10 %).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -83,7 +83,9 @@ async function startVariant(name: string, dir: TempDir, registryUrl: string, tel
   await writeFile(file, YAML.stringify(config));
   const logFile = dir.join(`${name}.log`);
   const fd = openSync(logFile, 'w');
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', file], { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  // --node-args "--cpu-prof --cpu-prof-dir=/tmp/prof": extra node flags for every gateway (profiling)
+  const nodeArgs = argValue('node-args', '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve', '--config', file], { cwd: ROOT, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const deadline = Date.now() + 30_000;

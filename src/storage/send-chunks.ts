@@ -4,7 +4,7 @@
  * were handed to the socket). A client thus costs 2 × SEND_CHUNK of memory however long the blob.
  */
 
-export const SEND_CHUNK = 512 * 1024;
+export const SEND_CHUNK = 256 * 1024;
 
 /**
  * Pumps `next` into `write` until `next` returns null. `next(buf)` returns the next bytes: `buf` (or

@@ -13,7 +13,6 @@
  * Goal: token / anonymous req/s ≥ 0.95 (overhead ≤ 5 %).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { startRegistry, type Registry } from '../test/harness/registry.js';
 import { makeImage, pushImage } from '../test/harness/ociImage.js';
 import { makeTempDir, type TempDir } from '../test/harness/tempDir.js';
@@ -25,8 +24,8 @@ import { authExtension } from '../src/auth/wire.js';
 import { createToken } from '../src/auth/token-admin.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 import { curlGet } from './lib/download.js';
-import { formatRatio, progress, ratio, Section, type Goal } from './lib/report.js';
-import { argValue, machine, median } from './lib/timing.js';
+import { formatRatio, progress, ratio, runWhenMain, Section, type Goal } from './lib/report.js';
+import { machine, median } from './lib/timing.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -110,15 +109,4 @@ export async function authBench(opts: { seconds: number; rounds: number; connect
   }
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  const opts = {
-    seconds: Number(argValue('seconds', '4')),
-    rounds: Number(argValue('rounds', '7')),
-    connections: Number(argValue('connections', '16')),
-    threads: Number(argValue('threads', '1')),
-  };
-  authBench(opts).then(({ section }) => section.print(), (e: unknown) => {
-    process.stderr.write(`bench/auth: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 2;
-  });
-}
+runWhenMain(import.meta.url, 'auth', authBench);

@@ -10,7 +10,7 @@
  * Run alone: `node --import tsx bench/core.ts [--quick] [--rounds N] [--blob-mib 512] [--rss-blob-mib 256]
  *   [--wrk-seconds 5] [--only blobs,manifests,memory] [--tsx]`. Prints one markdown section on stdout.
  */
-import { goalMet, progress, Section, type Goal } from './lib/report.js';
+import { progress, Section, type Goal } from './lib/report.js';
 import { argFlag, argValue, machine } from './lib/timing.js';
 import { buildForBench } from './lib/build.js';
 import { startOrigin } from './core-setup.js';
@@ -44,8 +44,5 @@ try {
 } finally {
   await origin.stop();
 }
-section.heading('Goals');
-section.goals(goals);
-section.text(goals.every(goalMet) ? 'All goals met.' : '**Some goals are not met.**');
-section.print();
+section.goalsSummary(goals).print();
 progress('core benchmark done');

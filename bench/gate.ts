@@ -15,7 +15,7 @@ import { skopeoCopy } from '../test/harness/skopeo.js';
 import { makeTempDir } from '../test/harness/tempDir.js';
 import { metricValue } from '../test/support/gateway.js';
 import { curlGet } from './lib/download.js';
-import { formatRatio, goalMet, progress, ratio, Section, type Goal } from './lib/report.js';
+import { formatRatio, progress, ratio, Section, type Goal } from './lib/report.js';
 import { argFlag, argValue, machine, median } from './lib/timing.js';
 import { runWrk } from './lib/wrk.js';
 import { startCore, startGated, startGateOrigin, startProxy, type GateOrigin, type Peer } from './gate-setup.js';
@@ -175,8 +175,5 @@ try {
 } finally {
   await origin.stop();
 }
-section.heading('Goals');
-section.goals(goals);
-section.text(goals.every(goalMet) ? 'All goals met.' : '**Some goals are not met.**');
-section.print();
+section.goalsSummary(goals).print();
 progress('gate benchmark done');

@@ -14,7 +14,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { startRegistry } from '../test/harness/registry.js';
 import { makeImage, pushImage } from '../test/harness/ociImage.js';
@@ -22,7 +21,7 @@ import { makeTempDir, type TempDir } from '../test/harness/tempDir.js';
 import { importSources } from '../src/scan/vulndb/index.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 import { curlGet } from './lib/download.js';
-import { formatRatio, progress, ratio, Section, type Goal } from './lib/report.js';
+import { formatRatio, progress, ratio, runWhenMain, Section, type Goal } from './lib/report.js';
 import { argValue, machine, median } from './lib/timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -162,15 +161,4 @@ export async function telemetryBench(opts: { seconds: number; rounds: number; co
   }
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  const opts = {
-    seconds: Number(argValue('seconds', '4')),
-    rounds: Number(argValue('rounds', '7')),
-    connections: Number(argValue('connections', '16')),
-    threads: Number(argValue('threads', '1')),
-  };
-  telemetryBench(opts).then(({ section }) => section.print(), (e: unknown) => {
-    process.stderr.write(`bench/telemetry: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 2;
-  });
-}
+runWhenMain(import.meta.url, 'telemetry', telemetryBench);

@@ -3,6 +3,8 @@
  * (progress goes to stderr through `progress`). Ratios are printed next to both figures they
  * come from, never a bare time without its peer.
  */
+import { pathToFileURL } from 'node:url';
+import { argValue } from './timing.js';
 
 /** A progress line on stderr (stdout is the markdown result). */
 export function progress(message: string): void {
@@ -79,6 +81,11 @@ export class Section {
     return this;
   }
 
+  /** A closing "Goals" heading with the goal table and whether all were met. */
+  goalsSummary(goals: Goal[]): this {
+    return this.heading('Goals').goals(goals).text(goals.every(goalMet) ? 'All goals met.' : '**Some goals are not met.**');
+  }
+
   toString(): string {
     return this.parts.join('\n\n') + '\n';
   }
@@ -86,4 +93,25 @@ export class Section {
   print(): void {
     process.stdout.write(this.toString());
   }
+}
+
+/** Options of the wrk-driven overhead benchmarks (bench/auth.ts, bench/telemetry.ts), from the command line. */
+export interface WrkBenchOptions { seconds: number; rounds: number; connections: number; threads: number }
+
+/**
+ * Runs `bench` when `moduleUrl` is the file node was started with: options from the command line,
+ * the section printed on stdout, an error on stderr with exit code 2.
+ */
+export function runWhenMain(moduleUrl: string, name: string, bench: (opts: WrkBenchOptions) => Promise<{ section: Section }>): void {
+  if (!process.argv[1] || pathToFileURL(process.argv[1]).href !== moduleUrl) return;
+  const opts = {
+    seconds: Number(argValue('seconds', '4')),
+    rounds: Number(argValue('rounds', '7')),
+    connections: Number(argValue('connections', '16')),
+    threads: Number(argValue('threads', '1')),
+  };
+  bench(opts).then(({ section }) => section.print(), (e: unknown) => {
+    process.stderr.write(`bench/${name}: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 2;
+  });
 }

@@ -13,7 +13,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Download } from './download.js';
-import { BlobStore } from './blob-store.js';
+import { BlobStore, type BlobStoreEvents } from './blob-store.js';
 import { digestOf } from './digest.js';
 import type { BlobSink, SinkOpener } from './blob-sink.js';
 import { readSlabs } from '../buffers/slab-pool.js';
@@ -128,6 +128,24 @@ function sendAll(d: Download, start = 0) {
   return done.then(() => Buffer.concat(parts));
 }
 
+/** Waits (bounded) until the store holds `digest`: the fill runs in the background. */
+async function cachedSoon(store: BlobStore, digest: string): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (!store.has(digest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return store.has(digest);
+}
+
+/** A store on the held disk, a 40 MiB pooled source, and an `open` that counts upstream fetches. */
+async function storeOnHeldDisk(t: { after: (fn: () => Promise<void>) => void }, events: BlobStoreEvents = {}) {
+  const disk = heldDisk();
+  const store = new BlobStore(await tempDir(t), 1e10, events, disk.open);
+  await store.init();
+  const src = pooledSource(40 * MiB);
+  const counter = { fetches: 0 };
+  const open = async () => { counter.fetches++; return { size: src.expected.length, body: src.iter() }; };
+  return { disk, store, src, digest: digestOf(src.expected), open, counter };
+}
+
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'detached-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -179,25 +197,16 @@ test('a detached download that receives other bytes than its digest fails its cl
 });
 
 test('the store fills the cache with a second download once the detached one is done', async (t) => {
-  const dir = await tempDir(t);
-  const disk = heldDisk();
   const detaches: string[] = [];
-  const store = new BlobStore(dir, 1e10, { onDetach: (dg) => detaches.push(dg) }, disk.open);
-  await store.init();
-  const src = pooledSource(40 * MiB);
-  const digest = digestOf(src.expected);
-  let fetches = 0;
-  const open = async () => { fetches++; return { size: src.expected.length, body: src.iter() }; };
+  const { disk, store, src, digest, open, counter } = await storeOnHeldDisk(t, { onDetach: (dg) => detaches.push(dg) });
   const first = store.acquire(digest, open);
   const got = await sendAll(first.download);
   assert.ok(got.equals(src.expected));
   assert.deepEqual(detaches, [digest]);
   assert.equal(store.has(digest), false, 'not cached by the detached download');
   disk.release(); // the disk catches up: the fill writes the cache
-  const deadline = Date.now() + 10_000;
-  while (!store.has(digest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(store.has(digest), true, 'the fill cached the blob');
-  assert.equal(fetches, 2, 'one upstream fetch for the client, one for the cache');
+  assert.equal(await cachedSoon(store, digest), true, 'the fill cached the blob');
+  assert.equal(counter.fetches, 2, 'one upstream fetch for the client, one for the cache');
   const cached = await new Promise<Buffer>((resolve, reject) => {
     const parts: Buffer[] = [];
     const s = store.open(digest)!;
@@ -207,14 +216,7 @@ test('the store fills the cache with a second download once the detached one is 
 });
 
 test('a client arriving while a detached download runs starts the fill and gets every byte', async (t) => {
-  const dir = await tempDir(t);
-  const disk = heldDisk();
-  const store = new BlobStore(dir, 1e10, {}, disk.open);
-  await store.init();
-  const src = pooledSource(40 * MiB);
-  const digest = digestOf(src.expected);
-  let fetches = 0;
-  const open = async () => { fetches++; return { size: src.expected.length, body: src.iter() }; };
+  const { disk, store, src, digest, open, counter } = await storeOnHeldDisk(t);
   const first = store.acquire(digest, open);
   const firstBytes = sendAll(first.download);
   while (!first.download.detached) await new Promise((r) => setTimeout(r, 5));
@@ -226,8 +228,6 @@ test('a client arriving while a detached download runs starts the fill and gets 
   const thirdBytes = sendAll(third.download);
   disk.release();
   for (const got of await Promise.all([firstBytes, secondBytes, thirdBytes])) assert.ok(got.equals(src.expected));
-  const deadline = Date.now() + 10_000;
-  while (!store.has(digest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(store.has(digest), true);
-  assert.ok(fetches <= 3, `${fetches} upstream fetches`);
+  assert.equal(await cachedSoon(store, digest), true);
+  assert.ok(counter.fetches <= 3, `${counter.fetches} upstream fetches`);
 });

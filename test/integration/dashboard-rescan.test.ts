@@ -16,7 +16,7 @@ import { startRegistry, type Registry } from '../harness/registry.js';
 import { pushImage, type OciImage } from '../harness/ociImage.js';
 import { makeTempDir, type TempDir } from '../harness/tempDir.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { alpineWithOldOpenssl, buildVulnDb, cleanImage, OSV } from '../fixtures/gate/gate-fixtures.js';
+import { alpineWithOldOpenssl, buildVulnDb, cleanImage, OSV, strictGateConfig } from '../fixtures/gate/gate-fixtures.js';
 import { ACCEPT } from '../fixtures/dashboard/dashboard-fixtures.js';
 
 let reg: Registry;
@@ -44,12 +44,7 @@ before(async () => {
   await pushImage(reg.url, 'library/oldssl', '1', oldssl);
   await pushImage(reg.url, 'library/clean', '1', await cleanImage('rescan'));
   await buildVulnDb(dir.join('vulndb'), [OSV.alpine310]); // no Alpine v3.11 advisories yet
-  gw = await startTestGateway({
-    upstreams: { local: { url: reg.url, insecure: true, retries: 0 } },
-    cache: { verdicts: `sqlite://${dir.join('verdicts.sqlite')}` },
-    vulndb: { path: dir.join('vulndb') },
-    policy: { blockSeverity: 'low', unknownSeverity: 'critical' },
-  }, {
+  gw = await startTestGateway(strictGateConfig(reg.url, dir.join('vulndb'), { verdicts: `sqlite://${dir.join('verdicts.sqlite')}` }), {
     extend: async (core) => {
       gate = await createGate(core, { vulndbCheckIntervalMs: 3_600_000 });
       return mergeExtensions([gate, gateDashboard(gate)]);

@@ -15,7 +15,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createGate } from '../../src/gate/wire.js';
 import { checkCommand, parseImageRef } from '../../src/cli/check.js';
 import { UsageError } from '../../src/cli/args.js';
-import { alpineWithOldOpenssl, buildVulnDb, cleanImage, OSV } from '../fixtures/gate/gate-fixtures.js';
+import { alpineWithOldOpenssl, buildVulnDb, cleanImage, OSV, strictGateConfig } from '../fixtures/gate/gate-fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let reg: Registry;
@@ -31,12 +31,7 @@ before(async () => {
   await pushImage(reg.url, 'library/oldssl', '1', oldssl);
   await pushImage(reg.url, 'library/clean', '1', clean);
   await buildVulnDb(dir.join('vulndb'), [OSV.alpine311]);
-  gw = await startTestGateway({
-    upstreams: { hub: { url: reg.url, insecure: true, registries: ['docker.io'], retries: 0 } },
-    cache: { verdicts: 'memory://' },
-    vulndb: { path: dir.join('vulndb') },
-    policy: { blockSeverity: 'low', unknownSeverity: 'critical' },
-  }, { extend: (core) => createGate(core) });
+  gw = await startTestGateway(strictGateConfig(reg.url, dir.join('vulndb'), { upstream: 'hub', registries: ['docker.io'] }), { extend: (core) => createGate(core) });
 });
 
 after(async () => {

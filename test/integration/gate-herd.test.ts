@@ -12,7 +12,7 @@ import { makeImage, MediaType, pushImage, randomLayer, type OciImage } from '../
 import { makeTempDir, type TempDir } from '../harness/tempDir.js';
 import { startTestGateway, metricValue, type TestGateway } from '../support/gateway.js';
 import { createGate } from '../../src/gate/wire.js';
-import { alpineLayer, buildVulnDb, OSV } from '../fixtures/gate/gate-fixtures.js';
+import { alpineLayer, buildVulnDb, OSV, strictGateConfig } from '../fixtures/gate/gate-fixtures.js';
 
 const ACCEPT = `${MediaType.imageManifest}, ${MediaType.imageIndex}`;
 const CLIENTS = 100;
@@ -28,12 +28,7 @@ before(async () => {
   image = await makeImage({ layers: [layer, await randomLayer(2 * 1024 * 1024), await randomLayer(1024 * 1024, { compressible: true })] });
   await pushImage(reg.url, 'library/herd', 'latest', image);
   await buildVulnDb(dir.join('vulndb'), [OSV.alpine311]);
-  gw = await startTestGateway({
-    upstreams: { local: { url: reg.url, insecure: true, retries: 0 } },
-    cache: { verdicts: 'memory://' },
-    vulndb: { path: dir.join('vulndb') },
-    policy: { blockSeverity: 'low', unknownSeverity: 'critical' },
-  }, { extend: (core) => createGate(core) });
+  gw = await startTestGateway(strictGateConfig(reg.url, dir.join('vulndb')), { extend: (core) => createGate(core) });
 });
 
 after(async () => {

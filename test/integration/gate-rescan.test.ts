@@ -13,7 +13,7 @@ import { makeTempDir, type TempDir } from '../harness/tempDir.js';
 import { startTestGateway, metricValue, type TestGateway } from '../support/gateway.js';
 import { createGate, type GateExtension } from '../../src/gate/wire.js';
 import { importSources } from '../../src/scan/vulndb/index.js';
-import { alpineWithOldOpenssl, buildVulnDb, OSV, pushRealAlpine } from '../fixtures/gate/gate-fixtures.js';
+import { alpineWithOldOpenssl, buildVulnDb, OSV, pushRealAlpine, strictGateConfig } from '../fixtures/gate/gate-fixtures.js';
 
 const ACCEPT = `${MediaType.imageManifest}, ${MediaType.imageIndex}`;
 let reg: Registry;
@@ -35,12 +35,7 @@ before(async () => {
   await pushImage(reg.url, 'library/oldssl', '1', oldssl);
   await pushRealAlpine(reg.hostPort, 'library/alpine', '3.11');
   await buildVulnDb(dir.join('vulndb'), [OSV.alpine310]); // no Alpine v3.11 advisories yet
-  gw = await startTestGateway({
-    upstreams: { local: { url: reg.url, insecure: true, retries: 0 } },
-    cache: { verdicts: `sqlite://${dir.join('verdicts.sqlite')}` },
-    vulndb: { path: dir.join('vulndb') },
-    policy: { blockSeverity: 'low', unknownSeverity: 'critical' },
-  }, { extend: async (core) => (gate = await createGate(core, { vulndbCheckIntervalMs: 3_600_000 })) });
+  gw = await startTestGateway(strictGateConfig(reg.url, dir.join('vulndb'), { verdicts: `sqlite://${dir.join('verdicts.sqlite')}` }), { extend: async (core) => (gate = await createGate(core, { vulndbCheckIntervalMs: 3_600_000 })) });
 });
 
 after(async () => {

@@ -51,13 +51,6 @@ export async function openSink(path: string, algorithm: 'sha256' | 'sha512', exp
   return new WorkerSink(w.start(path, algorithm));
 }
 
-/** Stops the workers (tests, shutdown); the next large download starts new ones. */
-export async function closeSinks(): Promise<void> {
-  const all = [...workers.values()];
-  workers.clear();
-  await Promise.all(all.map((w) => w.close()));
-}
-
 abstract class BaseSink {
   written = 0;
   processed = 0;

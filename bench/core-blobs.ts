@@ -6,8 +6,7 @@
  * the blob: both distribution's proxy and the gateway (when its disk falls behind) fill the cache with
  * a second upstream GET, so a GET right after the cold one would measure a pass-through, not the cache.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
+import { distributionCacheFile, fileSettles, gatewayCacheFile } from './lib/cache-file.js';
 import { cpuDuring } from './lib/cpu.js';
 import { fetchBlob } from './lib/download.js';
 import { startNginx, type Nginx } from './lib/nginx.js';
@@ -23,25 +22,12 @@ interface Peer {
   measure(): Promise<[Run, Run]>;
 }
 
-/** Seconds until `file` exists with `size` bytes (polled), at most `limit` seconds. */
-async function fileSettles(file: string, size: number, limit = 60): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const s = await stat(file).catch(() => undefined);
-    const seconds = (performance.now() - started) / 1000;
-    if (s?.size === size) return seconds;
-    if (seconds > limit) throw new Error(`${file} did not reach ${size} bytes within ${limit} s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export async function blobThroughput(origin: Origin, rounds: number, section: Section): Promise<Goal[]> {
   const { digest, size } = origin.big;
   const get = async (base: string, pid: number): Promise<Run> => {
     const { value, cpuSeconds } = await cpuDuring(pid, () => fetchBlob(blobUrl(base, 'bench/big', digest), size));
     return { mbps: mbPerSecond(size, value.seconds), cpuPerGB: cpuSeconds / (size / 1e9) };
   };
-  const hex = digest.slice('sha256:'.length);
   /** cold GET, wait for the cache file (when the peer has one), warm GET */
   const coldWarm = async (base: string, pid: number, cacheFile?: string): Promise<[Run, Run]> => {
     const cold = await get(base, pid);
@@ -58,15 +44,14 @@ export async function blobThroughput(origin: Origin, rounds: number, section: Se
       name: 'Portcullis gateway',
       measure: async () => {
         const gw = await startGateway(origin);
-        try { return await coldWarm(gw.url, gw.pid, gw.dir.join('data', 'blobs', 'sha256', hex)); } finally { await gw.stop(); }
+        try { return await coldWarm(gw.url, gw.pid, gatewayCacheFile(gw.dir.join('data'), digest)); } finally { await gw.stop(); }
       },
     },
     {
       name: 'distribution, proxy mode',
       measure: async () => {
         const proxy = await startDistributionProxy(origin);
-        const file = path.join(proxy.storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
-        try { return await coldWarm(proxy.url, proxy.process.pid, file); } finally { await proxy.stop(); }
+        try { return await coldWarm(proxy.url, proxy.process.pid, distributionCacheFile(proxy.storageDir, digest)); } finally { await proxy.stop(); }
       },
     },
     { name: 'nginx reverse proxy, proxy_buffering off', measure: () => coldWarm(nginx.off!.url, nginx.off!.process.pid) },

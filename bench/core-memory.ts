@@ -1,24 +1,26 @@
 /**
  * Peak memory of the gateway process during 20 concurrent downloads of one blob: cold (all 20 ask
  * while the blob is not cached: one upstream download, 19 clients tailing it) and warm (20 streams
- * from the cache). VmHWM is reset before each phase. distribution in proxy mode is measured the same
- * way as the peer.
+ * from the cache, once the peer's cache holds the blob). VmHWM is reset before each phase.
+ * distribution in proxy mode is measured the same way as the peer.
  */
 import { concurrentBlobs } from './lib/download.js';
 import { formatRatio, progress, ratio, type Goal, type Section } from './lib/report.js';
 import { peakMemoryDuring, readMemory, type PeakMemory } from './lib/rss.js';
 import { MB, mbPerSecond } from './lib/timing.js';
 import { blobUrl, startDistributionProxy, startGateway, type Origin } from './core-setup.js';
+import { distributionCacheFile, fileSettles, gatewayCacheFile } from './lib/cache-file.js';
 
 interface Phase { memory: PeakMemory; mbps: number }
 
-async function phases(pid: number, url: string, size: number, clients: number): Promise<{ idle: number; cold: Phase; warm: Phase }> {
+async function phases(pid: number, url: string, size: number, clients: number, cacheFile: string): Promise<{ idle: number; cold: Phase; warm: Phase }> {
   const idle = (await readMemory(pid)).rssBytes;
   const run = async (): Promise<Phase> => {
     const { value, memory } = await peakMemoryDuring(pid, () => concurrentBlobs(url, size, clients));
     return { memory, mbps: mbPerSecond(size * clients, value.seconds) };
   };
   const cold = await run();
+  await fileSettles(cacheFile, size);
   const warm = await run();
   return { idle, cold, warm };
 }
@@ -31,7 +33,7 @@ export async function concurrentMemory(origin: Origin, clients: number, section:
   let g;
   try {
     await fetch(`${gw.url}/v2/`).then((r) => r.arrayBuffer());
-    g = await phases(gw.pid, blobUrl(gw.url, 'bench/rss', digest), size, clients);
+    g = await phases(gw.pid, blobUrl(gw.url, 'bench/rss', digest), size, clients, gatewayCacheFile(gw.dir.join('data'), digest));
   } finally {
     await gw.stop();
   }
@@ -39,7 +41,7 @@ export async function concurrentMemory(origin: Origin, clients: number, section:
   const proxy = await startDistributionProxy(origin);
   let d;
   try {
-    d = await phases(proxy.process.pid, blobUrl(proxy.url, 'bench/rss', digest), size, clients);
+    d = await phases(proxy.process.pid, blobUrl(proxy.url, 'bench/rss', digest), size, clients, distributionCacheFile(proxy.storageDir, digest));
   } finally {
     await proxy.stop();
   }

@@ -54,5 +54,9 @@ export class SlabPool {
   }
 }
 
-/** The process's pool for upstream blob reads: 1 MiB slabs, at most 32 MiB kept idle. */
-export const readSlabs = new SlabPool(1024 * 1024, 32);
+/**
+ * The process's pool for upstream blob reads: 1 MiB slabs, at most 64 MiB kept idle. The cap is
+ * above what downloads hold at once (their bounds, see Download), so slabs are reused rather than
+ * dropped: a dropped slab is freed only once the digest worker's heap is collected too.
+ */
+export const readSlabs = new SlabPool(1024 * 1024, 64);

@@ -46,9 +46,22 @@ export type SinkOpener = typeof openSink;
 
 export async function openSink(path: string, algorithm: 'sha256' | 'sha512', expectedSize: number | undefined, lane: SinkLane = 'serve'): Promise<BlobSink> {
   if (expectedSize !== undefined && expectedSize < WORKER_MIN_BYTES) return InlineSink.open(path, algorithm);
+  return new WorkerSink(worker(lane).start(path, algorithm));
+}
+
+function worker(lane: SinkLane): DigestWorker {
   let w = workers.get(lane);
   if (!w || w.dead) workers.set(lane, w = new DigestWorker());
-  return new WorkerSink(w.start(path, algorithm));
+  return w;
+}
+
+/**
+ * Starts the clients' worker ahead of the first large download: a worker takes tens of milliseconds
+ * to boot, and a download whose sink has not started yet would look like one whose disk fell behind.
+ * (Fills never detach: their worker starts when first needed.)
+ */
+export function warmSinks(): void {
+  worker('serve');
 }
 
 abstract class BaseSink {

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Download, NoReadersLeftError, type DownloadRole } from './download.js';
 import { sendChunks } from './send-chunks.js';
-import type { SinkOpener } from './blob-sink.js';
+import { warmSinks, type SinkOpener } from './blob-sink.js';
 import { digestHex } from '../registry/reference.js';
 
 interface Entry { size: number; pins: number; touchedAt: number }
@@ -62,6 +62,7 @@ export class BlobStore {
 
   /** Loads what survived a restart (LRU order from mtimes) and clears stale temp files. */
   async init(): Promise<void> {
+    if (!this.sinks) warmSinks();
     await rm(this.tmp, { recursive: true, force: true });
     await mkdir(this.tmp, { recursive: true });
     const found: Array<{ digest: string; size: number; mtime: number }> = [];
@@ -126,8 +127,9 @@ export class BlobStore {
       const fh = await openFile(this.blobPath(digest), 'r');
       let pos = start;
       try {
-        return await sendChunks(async (buf) => {
+        return await sendChunks(async (buffer) => {
           if (pos > end) return null;
+          const buf = buffer();
           const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end + 1 - pos), pos);
           if (bytesRead === 0) throw new Error(`cached blob ${digest} is shorter than recorded`);
           pos += bytesRead;

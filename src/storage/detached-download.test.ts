@@ -20,7 +20,7 @@ import { readSlabs } from '../buffers/slab-pool.js';
 
 const MiB = 1024 * 1024;
 
-/** A disk the test controls: while `held`, nothing is written (the download falls behind). */
+/** A disk the test controls: while `held`, nothing is written after the first chunk (the download falls behind). */
 function heldDisk() {
   const state = { held: true, opened: 0, sinks: [] as GatedSink[] };
   const open: SinkOpener = async (file, algorithm) => {
@@ -52,7 +52,7 @@ class GatedSink implements BlobSink {
     this.hash.update(chunk);
     if (this.detached) { this.processed += chunk.length; this.progressed(); return; }
     this.queue.push(chunk);
-    if (!this.held()) this.flush();
+    if (!this.held() || this.written === 0) this.flush(); // the first chunk: the disk is running, then slow
   }
 
   flush(): void {

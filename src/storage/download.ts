@@ -38,13 +38,13 @@ export class DigestMismatchError extends Error {
 /** Largest read from the file for a client that is behind. */
 const FILE_READ = 64 * 1024;
 /** Bytes received but not yet written before the upstream is no longer read (backpressure). */
-const MAX_PENDING = 16 * 1024 * 1024;
+const MAX_PENDING = 8 * 1024 * 1024;
 /** Bytes already written that stay in memory for clients close behind the head. */
 const WINDOW = 4 * 1024 * 1024;
 /** How long the download waits at most for its fastest client (see pace) before it reads on. */
 const PACE_WAIT_MS = 2_000;
 /** Detached: how far the upstream may run ahead of the slowest client. */
-const DETACHED_AHEAD = 16 * 1024 * 1024;
+const DETACHED_AHEAD = 8 * 1024 * 1024;
 
 export type DownloadRole = 'cache' | 'fill' | 'pass';
 
@@ -209,9 +209,10 @@ export class Download extends EventEmitter {
         this.emit('progress');
         if (s.error) throw s.error;
         if (!this.detached && this.received - this.written > MAX_PENDING) {
-          // Detach only when the clients keep up with the network (each has read everything on disk):
-          // a client slower than the disk gains nothing from it and would be cut off in detached mode.
-          if (this.role === 'cache' && this.cursors.size > 0 && this.slowest() >= this.written) this.detach(s);
+          // Detach only when the disk is running (a sink still starting up is not a slow disk) and the
+          // clients keep up with the network (each has read everything on disk): a client slower than
+          // the disk gains nothing from it and would be cut off in detached mode.
+          if (this.role === 'cache' && this.written > 0 && this.cursors.size > 0 && this.slowest() >= this.written) this.detach(s);
           else await s.until(this.received - MAX_PENDING / 2);
         }
         if (this.detached) await this.keepUp(s);
@@ -284,9 +285,9 @@ export class Download extends EventEmitter {
   }
 
   /**
-   * A cursor over bytes [start, end] (inclusive end) that waits for bytes still arriving. `next(buf)`
-   * gives the next bytes: a view of memory, or read from the file into `buf` (a fresh buffer when none
-   * is given); null at the end. `close()` releases it.
+   * A cursor over bytes [start, end] (inclusive end) that waits for bytes still arriving. `next(buffer)`
+   * gives the next bytes: a view of memory, or read from the file into `buffer()` (a fresh buffer
+   * when none is given); null at the end. `close()` releases it.
    */
   private cursor(start: number, end: number | undefined, mode: 'send' | 'stream') {
     const self = this;
@@ -299,7 +300,7 @@ export class Download extends EventEmitter {
     self.cursors.add(at);
     self.on('progress', wake);
     return {
-      async next(buf?: Buffer): Promise<Buffer | null> {
+      async next(buffer?: () => Buffer): Promise<Buffer | null> {
         for (;;) {
           if (at.cut) throw at.cut;
           if (self.error) throw self.error;
@@ -323,6 +324,7 @@ export class Download extends EventEmitter {
               return out;
             }
             fh ??= await self.openForRead();
+            const buf = buffer?.();
             const len = Math.min(buf?.length ?? FILE_READ, Math.min(limit, self.written) - at.pos);
             const target = buf ?? Buffer.allocUnsafe(len);
             const { bytesRead } = await fh.read(target, 0, len, at.pos);
@@ -370,7 +372,7 @@ export class Download extends EventEmitter {
   async send(start: number, end: number | undefined, write: (chunk: Buffer) => Promise<void>): Promise<number> {
     const cursor = this.cursor(start, end, 'send');
     try {
-      return await sendChunks((buf) => cursor.next(buf), async (chunk) => {
+      return await sendChunks((buffer) => cursor.next(buffer), async (chunk) => {
         try {
           await write(chunk);
         } finally {

@@ -21,8 +21,8 @@ export interface BulkGetOptions {
   timeout: number;
   signal?: AbortSignal;
   /**
-   * Where read buffers come from (default: a new 1 MiB buffer per read). A body chunk of `readSize`
-   * reads or more is a view of one; its holder is whoever reads the body (see SlabPool).
+   * Where read buffers come from (default: new 1 MiB buffers). Successive reads fill one slab; each
+   * body chunk is a view of a slab holding its own count, released by whoever reads the body (see SlabPool).
    */
   pool?: SlabPool;
 }
@@ -34,8 +34,8 @@ export interface BulkResponse {
 }
 
 const READ_SIZE = 1024 * 1024;
-/** reads smaller than this are copied out, so the big buffer is reused */
-const SMALL_READ = 64 * 1024;
+/** a slab with less room than this left is not read into again */
+const MIN_READ = 64 * 1024;
 const MAX_HEAD = 64 * 1024;
 /** what the socket may still read into once the answer is complete (nothing is read from it) */
 const AFTER_END = Buffer.alloc(4096);
@@ -156,7 +156,9 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
   const port = Number(u.port || (https ? 443 : 80));
 
   return new Promise<BulkResponse>((resolve, reject) => {
-    let spare: Buffer | undefined;
+    /** the slab reads go into: each read fills the next part, so slabs hold bytes densely */
+    let slab: Buffer | undefined;
+    let used = 0;
     let head: Buffer | undefined = Buffer.alloc(0);
     let body: BulkBody | undefined;
     let remaining = -1; // Content-Length bytes still expected; -1: unknown
@@ -166,10 +168,9 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
     let stopped = false;
 
     /** the buffer the socket reads into next (net asks for the next one right after each read) */
-    let lent: Buffer | undefined;
     const dropSpare = () => {
-      for (const b of [spare, lent]) if (b) opts.pool?.release(b);
-      spare = lent = undefined;
+      if (slab) opts.pool?.release(slab);
+      slab = undefined;
     };
     const fail = (e: Error) => {
       if (finished) return;
@@ -245,33 +246,28 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
     };
 
     const onread = {
+      // Reads go into the unused rest of the current slab (a fresh slab once less than MIN_READ is
+      // left): bytes handed out are never overwritten, and a slab carries as many reads as fit.
       buffer: () => {
         if (finished) return AFTER_END;
-        const b = spare ?? allocate();
-        spare = undefined;
-        lent = b;
-        return b;
+        if (!slab || slab.length - used < MIN_READ) {
+          if (slab) opts.pool?.release(slab); // the parts handed out hold their own counts
+          slab = allocate();
+          used = 0;
+        }
+        return slab.subarray(used);
       },
       callback: (n: number, buf: Buffer): boolean => {
         if (finished) return false;
-        lent = undefined;
-        let data: Buffer;
-        const pooled = n >= SMALL_READ && opts.pool !== undefined;
-        if (n < SMALL_READ) {
-          data = Buffer.from(buf.subarray(0, n));
-          spare = buf;
-        } else {
-          data = buf.subarray(0, n);
-        }
+        used += n;
+        const data = buf.subarray(0, n);
         try {
-          const more = head ? onHead(data) : deliver(data, pooled);
+          const more = head ? onHead(data) : deliver(data, opts.pool !== undefined);
           if (!more) stopped = true;
           return more;
         } catch (e) {
           fail(e as Error);
           return false;
-        } finally {
-          if (pooled) opts.pool!.release(buf); // the parts pushed hold their own counts; the head was copied
         }
       },
     };

@@ -75,10 +75,10 @@ export class DigestWorker {
 
   constructor() {
     this.worker = new Worker(SOURCE, { eval: true, name: 'portcullis digest' });
-    this.worker.unref();
     this.worker.on('message', (m: Reply) => this.reply(m));
     this.worker.on('error', (e) => this.die(e));
     this.worker.on('exit', (code) => this.die(new Error(`the digest worker exited (code ${code})`)));
+    this.worker.unref(); // after the listeners: attaching a 'message' listener refs the worker again
   }
 
   private reply(m: Reply): void {

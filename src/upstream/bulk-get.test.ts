@@ -109,6 +109,14 @@ test('https: verifies the server against the given CA', async (t) => {
   const insecure = await bulkGet(url, {}, { ...opts, rejectUnauthorized: false });
   assert.equal(insecure.statusCode, 200);
   await insecure.body.dump();
+  // The next connection with the same trust settings resumes the TLS session (no full handshake).
+  let resumed = 0;
+  tlsServer.on('secureConnection', (s: import('node:tls').TLSSocket) => { if (s.isSessionReused()) resumed++; });
+  for (let i = 0; i < 2; i++) {
+    const again = await bulkGet(url, {}, { ...opts, ca: cert });
+    for await (const c of again.body) void c;
+  }
+  assert.ok(resumed >= 1, 'a later GET resumed the session');
 });
 
 test('a slow reader pauses the socket and resumes it (backpressure)', async () => {

@@ -10,6 +10,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { SlabPool } from '../buffers/slab-pool.js';
 
@@ -145,6 +146,24 @@ function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * TLS sessions by host, port and trust settings: each blob GET is a new connection, and resuming the
+ * last session saves a full handshake (e.g. for every layer from the same CDN host).
+ */
+const tlsSessions = new Map<string, Buffer>();
+const MAX_TLS_SESSIONS = 256;
+
+function tlsConnect(options: tls.ConnectionOptions): tls.TLSSocket {
+  const key = `${options.host}:${options.port}:${options.servername ?? ''}:${options.rejectUnauthorized}:${options.ca ? createHash('sha256').update(String(options.ca)).digest('hex') : ''}`;
+  const socket = tls.connect({ ...options, session: tlsSessions.get(key) });
+  socket.on('session', (session: Buffer) => {
+    tlsSessions.delete(key);
+    if (tlsSessions.size >= MAX_TLS_SESSIONS) tlsSessions.delete(tlsSessions.keys().next().value!);
+    tlsSessions.set(key, session);
+  });
+  return socket;
+}
+
 /** GETs `url` with `headers`; resolves once the response head arrived. */
 export function bulkGet(url: string, headers: Record<string, string>, opts: BulkGetOptions): Promise<BulkResponse> {
   const u = new URL(url);
@@ -272,7 +291,7 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
       },
     };
     const socket: net.Socket = https
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: opts.ca, rejectUnauthorized: opts.rejectUnauthorized, onread } as tls.ConnectionOptions)
+      ? tlsConnect({ host, port, servername: net.isIP(host) ? undefined : host, ca: opts.ca, rejectUnauthorized: opts.rejectUnauthorized, onread } as tls.ConnectionOptions)
       : net.connect({ host, port, onread } as net.NetConnectOpts);
     socket.setNoDelay(true);
     socket.setTimeout(opts.timeout, () => fail(head

@@ -35,3 +35,29 @@ test('errors print their message; dates print as JSON; cycles and deep nesting c
   assert.equal(lines[0]!.at, '1970-01-01T00:00:00.000Z');
   assert.match(JSON.stringify(lines[0]!.cyclic), /too deep/);
 });
+
+test('stdout lines of one event-loop turn go out in one write, in order, and nothing is lost at exit', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const logModule = fileURLToPath(new URL('./log.ts', import.meta.url));
+  const script = `
+    import { createLogger } from ${JSON.stringify(logModule)};
+    const writes = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (chunk, ...rest) => { writes.push(String(chunk).split('\\n').length - 1); return original(chunk, ...rest); };
+    const log = createLogger('info');
+    for (let i = 0; i < 50; i++) log.info('line', { i });
+    setImmediate(() => {
+      process.stderr.write(JSON.stringify(writes));
+      log.info('last words');
+      process.exit(3);
+    });
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 3);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; i?: number });
+  assert.equal(lines.length, 51);
+  assert.deepEqual(lines.slice(0, 50).map((l) => l.i), Array.from({ length: 50 }, (_, i) => i));
+  assert.equal(lines[50]!.msg, 'last words', 'the line logged just before process.exit is written');
+  assert.deepEqual(JSON.parse(r.stderr), [50], 'fifty lines of one turn, one write');
+});

@@ -39,7 +39,29 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   return redactValue(fields, 0) as Record<string, unknown>;
 }
 
-export function createLogger(level: Level = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+/**
+ * Stdout, one write per turn of the event loop: stdout to a file or a pipe is a blocking write on
+ * Linux, and a syscall per line (an audit line per request) costs more than the rest of a cached
+ * manifest GET's logging. Lines logged in one turn go out together right after it; what is pending
+ * when the process exits (process.exit, a fatal error, SIGTERM's drain) is written on 'exit'.
+ */
+let pending: string[] = [];
+let flushScheduled = false;
+function flushStdout(): void {
+  flushScheduled = false;
+  if (pending.length === 0) return;
+  const text = pending.length === 1 ? pending[0]! : pending.join('');
+  pending = [];
+  process.stdout.write(text);
+}
+let exitHook = false;
+export function batchedStdout(line: string): void {
+  pending.push(line);
+  if (!exitHook) { exitHook = true; process.once('exit', flushStdout); }
+  if (!flushScheduled) { flushScheduled = true; setImmediate(flushStdout); }
+}
+
+export function createLogger(level: Level = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = batchedStdout): Logger {
   const min = ORDER[level];
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;

@@ -23,7 +23,7 @@ export interface V2Deps {
   referrers: ReferrersService;
   gate: PullGate;
   metrics: Metrics;
-  logger?: Logger;
+  logger: Logger;
 }
 
 type Parsed =
@@ -168,7 +168,7 @@ export function v2Routes(deps: V2Deps) {
           res.end();
         } catch (e) {
           res.destroy(); // digest mismatch or upstream failure mid-stream: abort so the client cannot take it as complete
-          if (!(e instanceof ClientGoneError)) deps.logger?.warn('blob stream aborted', { digest: parsed.digest, sent, error: (e as Error).message });
+          if (!(e instanceof ClientGoneError)) deps.logger.warn('blob stream aborted', { digest: parsed.digest, sent, error: (e as Error).message });
         } finally {
           deps.metrics.bytesServed.inc({ kind: 'blob' }, sent);
         }

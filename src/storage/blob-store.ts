@@ -161,7 +161,8 @@ export class BlobStore {
     if (!running && !serving) return join(this.start(digest, open, 'cache'), true);
     // A detached download serves other clients and the cache copy is behind or not started yet.
     const fill = running ?? this.pendingFills.get(digest)?.();
-    if (fill && (this.servingCount.get(digest) ?? 0) >= MAX_SERVING) return join(fill, false);
+    if (!fill) return join(this.start(digest, open, 'cache'), true); // nothing fills the cache (its fill failed): this one does
+    if ((this.servingCount.get(digest) ?? 0) >= MAX_SERVING) return join(fill, false);
     return join(this.start(digest, open, 'pass'), true);
   }
 

@@ -28,6 +28,9 @@ export interface UpstreamResponse {
   url: string;
 }
 
+/** An answer from undici or from the bulk reader, before redirects are followed. */
+interface RawResponse { statusCode: number; headers: UpstreamResponse['headers']; body: UpstreamResponse['body'] }
+
 export interface RequestOptions {
   method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
@@ -96,9 +99,10 @@ export class UpstreamClient {
   }
 
   /** Blob GETs (`bulk`) read with large buffers (see bulk-get.ts); everything else goes through undici. */
-  private raw(method: string, url: string, headers: Record<string, string>, signal?: AbortSignal, bulk = false): Promise<Pick<Dispatcher.ResponseData, 'statusCode' | 'headers' | 'body'>> {
-    if (bulk && method === 'GET') return bulkGet(url, headers, { ca: this.ca, rejectUnauthorized: !this.cfg.insecure, timeout: this.cfg.timeout, signal, pool: readSlabs }) as never;
-    return request(url, { method: method as Dispatcher.HttpMethod, headers, dispatcher: this.agent, signal });
+  private async raw(method: string, url: string, headers: Record<string, string>, signal?: AbortSignal, bulk = false): Promise<RawResponse> {
+    if (bulk && method === 'GET') return bulkGet(url, headers, { ca: this.ca, rejectUnauthorized: !this.cfg.insecure, timeout: this.cfg.timeout, signal, pool: readSlabs });
+    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, dispatcher: this.agent, signal });
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body as unknown as UpstreamResponse['body'] };
   }
 
   /** A request to `path` (starting with /v2/) with auth, retries, breaker and redirects; one client span. */
@@ -190,7 +194,7 @@ export class UpstreamClient {
     for (let i = 0; ; i++) {
       const res = await this.raw(method, current, h, signal, bulk);
       if (!REDIRECTS.has(res.statusCode)) {
-        return { status: res.statusCode, headers: res.headers, body: res.body as unknown as UpstreamResponse['body'], url: current };
+        return { status: res.statusCode, headers: res.headers, body: res.body, url: current };
       }
       const loc = res.headers.location;
       await res.body.dump().catch(() => {});

@@ -147,8 +147,4 @@ export class DigestWorker {
     post({ op: 'start', path, algorithm });
     return state.job;
   }
-
-  async close(): Promise<void> {
-    await this.worker.terminate();
-  }
 }

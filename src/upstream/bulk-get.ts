@@ -187,14 +187,14 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
     let stopped = false;
 
     /** the buffer the socket reads into next (net asks for the next one right after each read) */
-    const dropSpare = () => {
+    const releaseSlab = () => {
       if (slab) opts.pool?.release(slab);
       slab = undefined;
     };
     const fail = (e: Error) => {
       if (finished) return;
       finished = true;
-      dropSpare();
+      releaseSlab();
       opts.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (body) body.destroy(e);
@@ -203,7 +203,7 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
     const end = () => {
       if (finished) return;
       finished = true;
-      dropSpare();
+      releaseSlab();
       opts.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       body!.push(null);
@@ -246,7 +246,7 @@ export function bulkGet(url: string, headers: Record<string, string>, opts: Bulk
       head = undefined;
       // onread returning false stops the handle's reads; read(0) starts them again (net's _read)
       body = new BulkBody(() => { if (!finished && stopped) { stopped = false; socket.read(0); } }, 4);
-      body.on('close', () => { if (!finished) { finished = true; dropSpare(); socket.destroy(); } });
+      body.on('close', () => { if (!finished) { finished = true; releaseSlab(); socket.destroy(); } });
       const te = single(parsed.headers['transfer-encoding']);
       if (te && te.toLowerCase() !== 'identity') {
         if (!/(^|,)\s*chunked\s*$/i.test(te)) { fail(new Error(`upstream sent an unsupported Transfer-Encoding: ${te}`)); return false; }

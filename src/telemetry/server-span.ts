@@ -7,6 +7,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, defaultTextMapGetter, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Attr, ROUTE_TEMPLATES, Semconv, serverSpanName } from './attributes.js';
+import { markClientTrace } from './tracing.js';
 
 const propagator = new W3CTraceContextPropagator();
 
@@ -27,10 +28,10 @@ function repositoryAttributes(value: unknown): Attributes {
 
 export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string }): Middleware {
   return async function serverSpan(ctx: Context, next: Next): Promise<void> {
-    const parent = propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
+    const parent = ctx.headers.traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
     const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER }, parent);
-    const active = trace.setSpan(parent, span);
-    // Not sampled: the context still carries the ids (log lines, children know not to record).
+    const active = parent === ROOT_CONTEXT ? trace.setSpan(ROOT_CONTEXT, span) : markClientTrace(trace.setSpan(parent, span));
+    // Not sampled: the context still carries the span, so children know not to record.
     if (!span.isRecording()) return context.with(active, next);
     const socket = ctx.req.socket;
     const ua = ctx.get('user-agent');

@@ -82,6 +82,28 @@ test('server span: route template, repository split, children, log correlation, 
   }
 });
 
+test('log lines carry trace ids only where they can be looked up: recorded traces and traces the client started', async () => {
+  const exporter = new InMemorySpanExporter();
+  const t = startTracing({ endpoint: 'http://127.0.0.1:9', serviceName: 's', sampleRatio: 0, logger: silentLogger, exporter, exportDelayMs: 1 });
+  const lines: string[] = [];
+  const srv = await serve(appWith(t.tracer, lines));
+  try {
+    await (await fetch(`${srv.url}/v2/a/manifests/1`)).text();
+    await (await fetch(`${srv.url}/v2/a/manifests/2`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' } })).text();
+    await (await fetch(`${srv.url}/v2/a/manifests/3`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })).text();
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(parsed.length, 3);
+    assert.equal(parsed[0]!.trace_id, undefined, 'a new trace that was not sampled is recorded nowhere: no ids');
+    assert.equal(parsed[1]!.trace_id, '0af7651916cd43dd8448eb211c80319c', 'the client\'s unsampled trace: its id joins our line to the client\'s');
+    assert.equal(parsed[1]!.trace_flags, '00');
+    assert.equal(parsed[2]!.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(parsed[2]!.trace_flags, '01');
+  } finally {
+    await srv.close();
+    await t.shutdown();
+  }
+});
+
 test('sampleRatio 0 records nothing for new traces but honours a sampled parent; pipelines switch', async () => {
   const first = new InMemorySpanExporter();
   const t1 = startTracing({ endpoint: 'http://127.0.0.1:9', serviceName: 's', sampleRatio: 1, logger: silentLogger, exporter: first });

@@ -8,7 +8,7 @@
  * started one after another in a process (tests) each get their own pipeline.
  */
 import os from 'node:os';
-import { ProxyTracerProvider, trace, context, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
+import { ProxyTracerProvider, TraceFlags, createContextKey, trace, context, type Context, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -102,14 +102,36 @@ class LoggingExporter implements SpanExporter {
   forceFlush(): Promise<void> { return this.inner.forceFlush?.() ?? Promise.resolve(); }
 }
 
-/** Trace and span ids of the active span, for every log line. */
+const CLIENT_TRACE = createContextKey('portcullis.client-trace');
+
+/** Marks a request's context as continuing a trace the client started (its `traceparent`). */
+export function markClientTrace(ctx: Context): Context {
+  return ctx.setValue(CLIENT_TRACE, true);
+}
+
+/**
+ * Trace and span ids of the active span, for every log line: when the trace is recorded, or when
+ * the client started it (its own logs have the id). The ids of a new trace that was not sampled
+ * are recorded nowhere, so they are left out.
+ */
 export function activeTraceFields(): Record<string, unknown> | undefined {
-  const span = trace.getSpan(context.active());
+  const ctx = context.active();
+  const span = trace.getSpan(ctx);
   if (!span) return undefined;
   const c = span.spanContext();
+  const sampled = (c.traceFlags & TraceFlags.SAMPLED) !== 0;
+  if (!sampled && ctx.getValue(CLIENT_TRACE) !== true) return undefined;
   if (!trace.isSpanContextValid(c)) return undefined;
-  return { trace_id: c.traceId, span_id: c.spanId, trace_flags: c.traceFlags & 1 ? '01' : '00' };
+  return { trace_id: c.traceId, span_id: c.spanId, trace_flags: sampled ? '01' : '00' };
 }
+
+/**
+ * Spans per export request. A batch of portcullis spans is ~740 bytes each as OTLP/JSON: 128 keep
+ * the request body (~95 KB) and the serializer's objects in V8's young generation. Batches of 2048
+ * (1.5 MB bodies, large-object space, fresh pages every time) made the pipeline cost 24 µs per
+ * traced request instead of 10 (bench/telemetry.ts). The queue (16k spans) bounds memory.
+ */
+const EXPORT_BATCH_SPANS = 128;
 
 function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -129,8 +151,7 @@ export function startTracing(opts: TracingOptions): Tracing {
       [Semconv.serviceInstanceId]: `${os.hostname()}:${process.pid}`,
     }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
-    // Large batches: fewer export requests at high request rates; the queue bounds memory (~16k spans).
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 16_384, maxExportBatchSize: 2048, scheduledDelayMillis: opts.exportDelayMs ?? 2000, exportTimeoutMillis: 10_000 })],
+    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 16_384, maxExportBatchSize: EXPORT_BATCH_SPANS, scheduledDelayMillis: opts.exportDelayMs ?? 2000, exportTimeoutMillis: 10_000 })],
   });
   const switchable = globalProvider();
   switchable.target = provider;

@@ -13,10 +13,10 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { setLogContext, type Logger } from '../log.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { Semconv } from './attributes.js';
+import { createOtlpSpanExporter } from './otlp-exporter.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (…:4318) or the full …/v1/traces URL */
@@ -126,12 +126,13 @@ export function activeTraceFields(): Record<string, unknown> | undefined {
 }
 
 /**
- * Spans per export request. A batch of portcullis spans is ~740 bytes each as OTLP/JSON: 128 keep
- * the request body (~95 KB) and the serializer's objects in V8's young generation. Batches of 2048
- * (1.5 MB bodies, large-object space, fresh pages every time) made the pipeline cost 24 µs per
- * traced request instead of 10 (bench/telemetry.ts). The queue (16k spans) bounds memory.
+ * Spans per export request (~300 bytes each as OTLP/protobuf, so ~150 KB). An export request has a
+ * fixed cost (~0.65 ms of CPU here, mostly the HTTP round trip), so 128-span batches cost 6.4 µs a
+ * span and 512 cost 2.6 (bench/lib/export-cost.ts); beyond 512 it barely falls. The batch processor
+ * sends one batch at a time, so a collector with round trip R takes at most 512/R spans a second
+ * (25k/s at 20 ms). The queue (16k spans) bounds memory.
  */
-const EXPORT_BATCH_SPANS = 128;
+export const EXPORT_BATCH_SPANS = 512;
 
 function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -143,7 +144,7 @@ function bounded(p: Promise<unknown>, ms: number): Promise<void> {
 
 export function startTracing(opts: TracingOptions): Tracing {
   const url = tracesUrl(opts.endpoint);
-  const exporter = new LoggingExporter(opts.exporter ?? new OTLPTraceExporter({ url, headers: opts.headers, timeoutMillis: 10_000 }), opts.logger, url);
+  const exporter = new LoggingExporter(opts.exporter ?? createOtlpSpanExporter({ url, headers: opts.headers, timeoutMillis: 10_000 }), opts.logger, url);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [Semconv.serviceName]: opts.serviceName,

@@ -15,6 +15,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createLogger } from '../../src/log.js';
 import { createTelemetryExtension } from '../../src/telemetry/wire.js';
 import { Attr, Semconv, SpanName } from '../../src/telemetry/attributes.js';
+import { decodeTraceExportRequest } from '../harness/otlpProto.js';
 
 interface ReceivedSpan {
   traceId: string; spanId: string; parentSpanId: string; name: string; kind: number;
@@ -30,7 +31,7 @@ function flattenAttributes(list: Array<{ key: string; value: Record<string, unkn
   return out;
 }
 
-/** A minimal OTLP/HTTP JSON trace receiver. */
+/** A minimal OTLP/HTTP trace receiver (protobuf and JSON). */
 async function startReceiver() {
   const spans: ReceivedSpan[] = [];
   const waiters = new Set<() => void>();
@@ -43,8 +44,9 @@ async function startReceiver() {
       if (req.method !== 'POST' || req.url !== '/v1/traces') { res.writeHead(404).end(); return; }
       contentTypes.add(String(req.headers['content-type']));
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      if (!String(req.headers['content-type']).startsWith('application/json')) { res.writeHead(415).end(); return; }
-      const doc = JSON.parse(body.toString('utf8'));
+      const type = String(req.headers['content-type']);
+      if (type !== 'application/x-protobuf' && !type.startsWith('application/json')) { res.writeHead(415).end(); return; }
+      const doc = type === 'application/x-protobuf' ? decodeTraceExportRequest(body) : JSON.parse(body.toString('utf8'));
       for (const rs of doc.resourceSpans ?? []) {
         const resource = flattenAttributes(rs.resource?.attributes);
         for (const ss of rs.scopeSpans ?? []) {
@@ -53,7 +55,8 @@ async function startReceiver() {
           }
         }
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      if (type === 'application/x-protobuf') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); // an empty ExportTraceServiceResponse
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       for (const w of waiters) w();
     });
   });
@@ -189,5 +192,5 @@ test('a client traceparent that is not sampled is honoured too: nothing is recor
   await r2.body.arrayBuffer();
   await receiver.waitForSpan((s) => s.traceId === marker, () => true);
   assert.equal(receiver.spans.filter((s) => s.traceId === traceId).length, 0);
-  assert.deepEqual([...receiver.contentTypes], ['application/json']);
+  assert.deepEqual([...receiver.contentTypes], ['application/x-protobuf'], 'binary protobuf, the OTLP/HTTP default');
 });

@@ -8,7 +8,7 @@
  *
  * Field numbers: opentelemetry-proto, trace/v1/trace.proto and common/v1/common.proto.
  */
-import type { Attributes, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
@@ -245,6 +245,16 @@ function flags(traceFlags: number, remote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (remote ? IS_REMOTE : 0);
 }
 
+/** trace_id, span_id and trace_state: fields 1 to 3 of both Span and Span.Link */
+function identity(w: Writer, c: SpanContext): void {
+  w.tag(1, LEN);
+  w.hexBytes(c.traceId);
+  w.tag(2, LEN);
+  w.hexBytes(c.spanId);
+  const state = c.traceState?.serialize();
+  if (state) { w.tag(3, LEN); w.string(state); }
+}
+
 function event(w: Writer, e: TimedEvent): void {
   const at = w.begin();
   w.tag(1, FIXED64);
@@ -260,12 +270,7 @@ function event(w: Writer, e: TimedEvent): void {
 function link(w: Writer, l: Link & { droppedAttributesCount?: number }): void {
   const at = w.begin();
   const c = l.context;
-  w.tag(1, LEN);
-  w.hexBytes(c.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(c.spanId);
-  const state = c.traceState?.serialize();
-  if (state) { w.tag(3, LEN); w.string(state); }
+  identity(w, c);
   attributes(w, l.attributes, 4);
   w.tag(5, VARINT);
   w.varint(l.droppedAttributesCount || 0);
@@ -277,12 +282,7 @@ function link(w: Writer, l: Link & { droppedAttributesCount?: number }): void {
 function span(w: Writer, s: ReadableSpan): void {
   const at = w.begin();
   const c = s.spanContext();
-  w.tag(1, LEN);
-  w.hexBytes(c.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(c.spanId);
-  const state = c.traceState?.serialize();
-  if (state) { w.tag(3, LEN); w.string(state); }
+  identity(w, c);
   const parent = s.parentSpanContext;
   if (parent?.spanId) { w.tag(4, LEN); w.hexBytes(parent.spanId); }
   w.tag(5, LEN);

@@ -105,6 +105,8 @@ test('comparers stay fast on very long input', () => {
   for (const [ecosystem, comparer] of comparers) {
     const started = performance.now();
     for (const a of long) for (const b of long) comparer.compare(a, `${b}1`);
-    assert.ok(performance.now() - started < 3000, `${ecosystem}: ${Math.round(performance.now() - started)} ms`);
+    // Linear comparers take 0.2–4 s here on a busy 2-core machine; a quadratic one takes minutes.
+    // The bound only has to tell those apart.
+    assert.ok(performance.now() - started < 15_000, `${ecosystem}: ${Math.round(performance.now() - started)} ms`);
   }
 });

@@ -23,7 +23,7 @@ function finishedSpans(): ReadableSpan[] {
     kind: SpanKind.SERVER,
     attributes: {
       'http.request.method': 'GET', 'url.path': '/v2/ünïcödé/😀/manifests/' + 'x'.repeat(300), 'http.response.status_code': 403,
-      ratio: 0.25, negative: -7, big: 2 ** 40, bigNegative: -(2 ** 40) - 3, huge: 2 ** 62, ok: true, no: false,
+      ratio: 0.25, negative: -7, big: 2 ** 40, bigNegative: -(2 ** 40) - 3, huge: 2 ** 62, carry: -(2 ** 32), min: -(2 ** 63), ok: true, no: false,
       tags: ['a', 'b'], sizes: [1, 2, 3], flags: [true, false], empty: '', long: 'y'.repeat(20_000),
     },
   }, remote);

@@ -61,11 +61,14 @@ class Writer {
       b[this.pos++] = x;
       return;
     }
-    // 64 bits, two's complement for negatives (int64 as a 10-byte varint)
-    let lo: number;
-    let hi: number;
-    if (v >= 0) { lo = v >>> 0; hi = Math.floor(v / 0x100000000) >>> 0; }
-    else { const a = -v; lo = a >>> 0; hi = Math.floor(a / 0x100000000) >>> 0; hi = ~hi >>> 0; lo = ~lo >>> 0; if (lo === 0xffffffff) { lo = 0; hi = (hi + 1) >>> 0; } else lo = (lo + 1) >>> 0; }
+    // 64 bits as two 32-bit halves; a negative int64 is its two's complement (a 10-byte varint)
+    const magnitude = Math.abs(v);
+    let lo = magnitude >>> 0;
+    let hi = Math.floor(magnitude / 0x100000000) >>> 0;
+    if (v < 0) {
+      lo = (~lo + 1) >>> 0;
+      hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0; // the +1 carries into the high half when the low half wraps to 0
+    }
     while (hi > 0 || lo > 0x7f) {
       b[this.pos++] = (lo & 0x7f) | 0x80;
       lo = ((lo >>> 7) | (hi << 25)) >>> 0;

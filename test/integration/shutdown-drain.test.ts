@@ -1,6 +1,6 @@
 /**
  * Graceful shutdown of the real CLI (`portcullis serve`) on SIGTERM, with a blob download in flight
- * that the test throttles by not reading: /readyz turns 503 first (while connections are still
+ * that the test reads slowly: /readyz turns 503 first (while connections are still
  * accepted, server.shutdownDelay), then new connections are refused, the download completes
  * intact, and the process exits 0. A download that never completes is cut at shutdownTimeout.
  */
@@ -65,8 +65,18 @@ async function body(res: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Starts the blob download and leaves it paused once the headers are in. */
-async function startSlowDownload(url: string): Promise<http.IncomingMessage> {
+interface SlowDownload {
+  res: http.IncomingMessage;
+  /** reads the rest at full speed: the whole body, with what the trickle read */
+  finish(): Promise<Buffer>;
+}
+
+/**
+ * Starts the blob download and then reads it slowly, one chunk every 100 ms: it stays in flight for
+ * seconds, yet never looks stalled (a download serving clients from memory cuts off a client that
+ * stops reading for 2 s, and may retry it from the cache; see storage/download.ts).
+ */
+async function startSlowDownload(url: string): Promise<SlowDownload> {
   const m = await get(`${url}/v2/library/big/manifests/1`, { accept: MediaType.imageManifest });
   assert.equal(m.statusCode, 200);
   await body(m);
@@ -74,7 +84,19 @@ async function startSlowDownload(url: string): Promise<http.IncomingMessage> {
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-length'], String(image.layers[0]!.size));
   res.pause();
-  return res;
+  const parts: Buffer[] = [];
+  const trickle = setInterval(() => {
+    const chunk = res.read() as Buffer | null;
+    if (chunk) parts.push(chunk);
+  }, 100);
+  res.once('close', () => clearInterval(trickle));
+  return {
+    res,
+    async finish() {
+      clearInterval(trickle);
+      return Buffer.concat([...parts, await body(res)]);
+    },
+  };
 }
 
 test('SIGTERM: not ready first, then no new connections, the download in flight completes, exit 0', async () => {
@@ -92,10 +114,9 @@ test('SIGTERM: not ready first, then no new connections, the download in flight 
 
   await proc.waitForOutput(/"msg":"stopped accepting connections/, 10_000);
   await assert.rejects(get(`${url}/healthz`), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
-  assert.ok(proc.isRunning(), 'still draining while the download is paused');
+  assert.ok(proc.isRunning(), 'still draining while the download is in flight');
 
-  download.resume();
-  const got = await body(download);
+  const got = await download.finish();
   assert.equal(got.length, image.layers[0]!.size);
   assert.equal(`sha256:${createHash('sha256').update(got).digest('hex')}`, image.layers[0]!.digest);
 
@@ -109,7 +130,7 @@ test('SIGTERM: not ready first, then no new connections, the download in flight 
 
 test('SIGTERM: a download that does not finish is cut at server.shutdownTimeout and the exit is still 0', async () => {
   const { proc, url } = await serve('bounded', { shutdownTimeout: '1s' });
-  const download = await startSlowDownload(url);
+  const { res: download } = await startSlowDownload(url);
   const cut = new Promise<void>((resolve) => download.once('close', () => resolve()));
   download.on('error', () => {});
   const sent = performance.now();

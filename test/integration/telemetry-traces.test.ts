@@ -25,13 +25,12 @@ interface ReceivedSpan {
 function flattenAttributes(list: Array<{ key: string; value: Record<string, unknown> }> = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { key, value } of list) {
-    const v = value.stringValue ?? value.boolValue ?? value.doubleValue ?? value.intValue;
-    out[key] = typeof v === 'string' && value.intValue !== undefined ? Number(v) : v;
+    out[key] = value.stringValue ?? value.boolValue ?? value.doubleValue ?? value.intValue;
   }
   return out;
 }
 
-/** A minimal OTLP/HTTP trace receiver (protobuf and JSON). */
+/** A minimal OTLP/HTTP trace receiver (binary protobuf, what the gateway sends). */
 async function startReceiver() {
   const spans: ReceivedSpan[] = [];
   const waiters = new Set<() => void>();
@@ -44,9 +43,8 @@ async function startReceiver() {
       if (req.method !== 'POST' || req.url !== '/v1/traces') { res.writeHead(404).end(); return; }
       contentTypes.add(String(req.headers['content-type']));
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const type = String(req.headers['content-type']);
-      if (type !== 'application/x-protobuf' && !type.startsWith('application/json')) { res.writeHead(415).end(); return; }
-      const doc = type === 'application/x-protobuf' ? decodeTraceExportRequest(body) : JSON.parse(body.toString('utf8'));
+      if (req.headers['content-type'] !== 'application/x-protobuf') { res.writeHead(415).end(); return; }
+      const doc = decodeTraceExportRequest(body);
       for (const rs of doc.resourceSpans ?? []) {
         const resource = flattenAttributes(rs.resource?.attributes);
         for (const ss of rs.scopeSpans ?? []) {
@@ -55,8 +53,7 @@ async function startReceiver() {
           }
         }
       }
-      if (type === 'application/x-protobuf') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); // an empty ExportTraceServiceResponse
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); // an empty ExportTraceServiceResponse
       for (const w of waiters) w();
     });
   });

@@ -1,15 +1,15 @@
 /**
  * The CPU one process spends to encode and send spans with the gateway's OTLP/HTTP exporter, in
  * isolation: batches of a gateway's warm-GET spans (a server span and a cache lookup, with the
- * attributes server-span.ts and spans.ts set), exported to `url` one batch at a time as the batch
- * processor does. Divided by a request's CPU it says how much of tracing's cost is the export alone.
+ * attributes server-span.ts and spans.ts set), encoded and exported to `url` one batch at a time
+ * as encoding-span-processor.ts does. Divided by a request's CPU it says how much of tracing's cost is the export alone.
  */
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Attr, Semconv } from '../../src/telemetry/attributes.js';
-import { createOtlpSpanExporter } from '../../src/telemetry/otlp-exporter.js';
-import { encodeTraceExportRequest } from '../../src/telemetry/otlp-proto.js';
+import { createOtlpEncodedSink } from '../../src/telemetry/otlp-exporter.js';
+import { EncodedSpanBatch, encodeTraceExportRequest } from '../../src/telemetry/otlp-proto.js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 
 function warmGetSpans(pairs: number) {
@@ -38,8 +38,14 @@ function warmGetSpans(pairs: number) {
 /** Microseconds of this process's CPU per exported span (median of `rounds`). */
 export async function otlpExportMicrosPerSpan(url: string, opts: { batch: number; batches: number; rounds: number }): Promise<number> {
   const spans = warmGetSpans(opts.batch / 2);
-  const exporter = createOtlpSpanExporter({ url, timeoutMillis: 10_000 });
-  const exportOnce = () => new Promise<void>((resolve, reject) => exporter.export(spans, (r) => (r.code === 0 ? resolve() : reject(r.error ?? new Error('export failed')))));
+  const sink = createOtlpEncodedSink({ url, timeoutMillis: 10_000 });
+  const batch = new EncodedSpanBatch();
+  // as the gateway does: each span encoded as it ends, the batch sent when full
+  const exportOnce = () => {
+    for (const s of spans) batch.add(s);
+    const encoded = { spans: batch.count, bytes: batch.take() };
+    return new Promise<void>((resolve, reject) => sink.export(encoded, (r) => (r.code === 0 ? resolve() : reject(r.error ?? new Error('export failed')))));
+  };
   for (let i = 0; i < 20; i++) await exportOnce();
   const perSpan: number[] = [];
   for (let r = 0; r < opts.rounds; r++) {
@@ -48,7 +54,7 @@ export async function otlpExportMicrosPerSpan(url: string, opts: { batch: number
     const used = process.cpuUsage(before);
     perSpan.push((used.user + used.system) / (opts.batches * spans.length));
   }
-  await exporter.shutdown();
+  await sink.shutdown();
   return perSpan.sort((a, b) => a - b)[Math.floor(perSpan.length / 2)]!;
 }
 

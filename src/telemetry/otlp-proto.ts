@@ -43,7 +43,7 @@ class Writer {
     this.buf = Buffer.allocUnsafe(size);
   }
 
-  private grow(n: number): void {
+  grow(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
@@ -327,7 +327,15 @@ function scope(w: Writer, sc: InstrumentationScope & { attributes?: Attributes; 
   w.end(at);
 }
 
-function resourceSpans(w: Writer, resource: Resource, scopes: Map<InstrumentationScope, ReadableSpan[]>): void {
+/** Raw bytes already encoded (a scope's spans), copied in place. */
+function raw(w: Writer, from: Writer): void {
+  w.grow(from.pos);
+  from.buf.copy(w.buf, w.pos, 0, from.pos);
+  w.pos += from.pos;
+}
+
+/** ResourceSpans: the resource, then each scope with its spans (already encoded). */
+function resourceSpans(w: Writer, resource: Resource, scopes: Map<InstrumentationScope, Writer>): void {
   const at = w.begin();
   w.tag(1, LEN);
   const res = w.begin();
@@ -339,7 +347,7 @@ function resourceSpans(w: Writer, resource: Resource, scopes: Map<Instrumentatio
     w.tag(2, LEN);
     const ss = w.begin();
     scope(w, sc);
-    for (const s of spans) { w.tag(2, LEN); span(w, s); }
+    raw(w, spans);
     if (sc.schemaUrl) { w.tag(3, LEN); w.string(sc.schemaUrl); }
     w.end(ss);
   }
@@ -347,26 +355,61 @@ function resourceSpans(w: Writer, resource: Resource, scopes: Map<Instrumentatio
   w.end(at);
 }
 
-/** One writer, reused: each request's bytes are copied out of it. */
-const INITIAL_SIZE = 256 * 1024;
-let writer = new Writer(INITIAL_SIZE);
+const CHUNK_SIZE = 64 * 1024;
+/** Buffers that grew past this for a rare huge batch are dropped instead of staying resident. */
+const KEEP_SIZE = 4 * 1024 * 1024;
+
+/**
+ * Spans encoded the moment they end, grouped by resource and instrumentation scope, until `take`
+ * wraps them into one ExportTraceServiceRequest. Holding bytes instead of span objects until a
+ * batch leaves means the spans die young (no old-generation garbage at every request), and the
+ * bytes sit outside the JavaScript heap.
+ */
+export class EncodedSpanBatch {
+  /** this batch's spans by resource, then scope, in the order first seen (as OpenTelemetry groups them) */
+  private readonly groups = new Map<Resource, Map<InstrumentationScope, Writer>>();
+  /** scope buffers to reuse once a batch is taken */
+  private readonly free: Writer[] = [];
+  private out = new Writer(CHUNK_SIZE);
+  /** spans added since the last `take` */
+  count = 0;
+
+  add(s: ReadableSpan): void {
+    let scopes = this.groups.get(s.resource);
+    if (!scopes) this.groups.set(s.resource, (scopes = new Map()));
+    let w = scopes.get(s.instrumentationScope);
+    if (!w) scopes.set(s.instrumentationScope, (w = this.free.pop() ?? new Writer(CHUNK_SIZE)));
+    w.tag(2, LEN);
+    span(w, s);
+    this.count++;
+  }
+
+  /** The request's bytes (a copy: the batch is empty and reusable after). */
+  take(): Uint8Array {
+    const out = this.out;
+    out.pos = 0;
+    for (const [resource, scopes] of this.groups) {
+      out.tag(1, LEN);
+      resourceSpans(out, resource, scopes);
+    }
+    const body = Buffer.from(out.buf.subarray(0, out.pos));
+    if (out.buf.length > KEEP_SIZE) this.out = new Writer(CHUNK_SIZE);
+    for (const scopes of this.groups.values()) {
+      for (const w of scopes.values()) {
+        w.pos = 0;
+        if (w.buf.length <= KEEP_SIZE && this.free.length < 4) this.free.push(w);
+      }
+    }
+    this.groups.clear();
+    this.count = 0;
+    return body;
+  }
+}
+
+const shared = new EncodedSpanBatch();
 
 /** An ExportTraceServiceRequest: spans grouped by resource, then by instrumentation scope. */
 export function encodeTraceExportRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const byResource = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const s of spans) {
-    let scopes = byResource.get(s.resource);
-    if (!scopes) byResource.set(s.resource, (scopes = new Map()));
-    const list = scopes.get(s.instrumentationScope);
-    if (list) list.push(s);
-    else scopes.set(s.instrumentationScope, [s]);
-  }
-  writer.pos = 0;
-  for (const [resource, scopes] of byResource) {
-    writer.tag(1, LEN);
-    resourceSpans(writer, resource, scopes);
-  }
-  const body = Buffer.from(writer.buf.subarray(0, writer.pos));
-  if (writer.buf.length > 16 * INITIAL_SIZE) writer = new Writer(INITIAL_SIZE); // a rare huge batch does not stay resident
-  return body;
+  for (const s of spans) shared.add(s);
+  return shared.take();
 }

@@ -11,12 +11,13 @@ import os from 'node:os';
 import { ProxyTracerProvider, TraceFlags, createContextKey, trace, context, type Context, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { setLogContext, type Logger } from '../log.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { Semconv } from './attributes.js';
-import { createOtlpSpanExporter } from './otlp-exporter.js';
+import { EncodingSpanProcessor } from './encoding-span-processor.js';
+import { createOtlpEncodedSink } from './otlp-exporter.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (…:4318) or the full …/v1/traces URL */
@@ -85,16 +86,22 @@ export function tracesUrl(endpoint: string): string {
   return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
 }
 
-/** Logs failed exports (at most once a minute) instead of OpenTelemetry's silent default. */
+/** A warning at most once a minute: a collector that is down must not flood the log. */
+function rateLimitedWarning(logger: Logger, msg: string): (fields: Record<string, unknown>) => void {
+  let last = 0;
+  return (fields) => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    logger.warn(msg, fields);
+  };
+}
+
+/** Logs failed exports instead of OpenTelemetry's silent default (an exporter passed in: tests). */
 class LoggingExporter implements SpanExporter {
-  private lastWarn = 0;
-  constructor(private readonly inner: SpanExporter, private readonly logger: Logger, private readonly url: string) {}
+  constructor(private readonly inner: SpanExporter, private readonly warn: (fields: Record<string, unknown>) => void) {}
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS && Date.now() - this.lastWarn > 60_000) {
-        this.lastWarn = Date.now();
-        this.logger.warn('trace export failed', { endpoint: this.url, spans: spans.length, error: result.error?.message });
-      }
+      if (result.code !== ExportResultCode.SUCCESS) this.warn({ spans: spans.length, error: result.error?.message });
       done(result);
     });
   }
@@ -130,7 +137,7 @@ export function activeTraceFields(): Record<string, unknown> | undefined {
  * fixed cost (~0.65 ms of CPU here, mostly the HTTP round trip), so 128-span batches cost 6.4 µs a
  * span and 512 cost 2.6 (bench/lib/export-cost.ts); beyond 512 it barely falls. The batch processor
  * sends one batch at a time, so a collector with round trip R takes at most 512/R spans a second
- * (25k/s at 20 ms). The queue (16k spans) bounds memory.
+ * (25k/s at 20 ms). The queue (16k spans, ~5 MB encoded) bounds memory.
  */
 export const EXPORT_BATCH_SPANS = 512;
 
@@ -142,9 +149,31 @@ function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/** Spans waiting for export (encoded, ~300 bytes each) beyond which new ones are dropped. */
+const MAX_QUEUED_SPANS = 16_384;
+
+/**
+ * OTLP/HTTP: spans are encoded as they end and leave in batches (encoding-span-processor.ts). An
+ * exporter passed in (tests) gets span objects through OpenTelemetry's BatchSpanProcessor.
+ */
+function spanProcessor(opts: TracingOptions, url: string): SpanProcessor {
+  const warn = rateLimitedWarning(opts.logger, 'trace export failed');
+  const delayMs = opts.exportDelayMs ?? 2000;
+  if (opts.exporter) {
+    return new BatchSpanProcessor(new LoggingExporter(opts.exporter, warn), { maxQueueSize: MAX_QUEUED_SPANS, maxExportBatchSize: EXPORT_BATCH_SPANS, scheduledDelayMillis: delayMs, exportTimeoutMillis: 10_000 });
+  }
+  const dropped = rateLimitedWarning(opts.logger, 'trace export queue full: spans dropped (is the collector keeping up?)');
+  return new EncodingSpanProcessor(createOtlpEncodedSink({ url, headers: opts.headers, timeoutMillis: 10_000 }), {
+    maxBatchSpans: EXPORT_BATCH_SPANS,
+    maxQueueSpans: MAX_QUEUED_SPANS,
+    delayMs,
+    onExportFailed: (error, spans) => warn({ endpoint: url, spans, error: error?.message }),
+    onDropped: () => dropped({ endpoint: url, queued: MAX_QUEUED_SPANS }),
+  });
+}
+
 export function startTracing(opts: TracingOptions): Tracing {
   const url = tracesUrl(opts.endpoint);
-  const exporter = new LoggingExporter(opts.exporter ?? createOtlpSpanExporter({ url, headers: opts.headers, timeoutMillis: 10_000 }), opts.logger, url);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [Semconv.serviceName]: opts.serviceName,
@@ -152,7 +181,7 @@ export function startTracing(opts: TracingOptions): Tracing {
       [Semconv.serviceInstanceId]: `${os.hostname()}:${process.pid}`,
     }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 16_384, maxExportBatchSize: EXPORT_BATCH_SPANS, scheduledDelayMillis: opts.exportDelayMs ?? 2000, exportTimeoutMillis: 10_000 })],
+    spanProcessors: [spanProcessor(opts, url)],
   });
   const switchable = globalProvider();
   switchable.target = provider;

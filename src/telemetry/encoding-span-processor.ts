@@ -1,0 +1,124 @@
+/**
+ * The batch span processor Portcullis exports with: OpenTelemetry's BatchSpanProcessor semantics
+ * (batches of `maxBatchSpans` or whatever ended within `delayMs`, one export in flight, a bounded
+ * queue that drops and counts past `maxQueueSpans`), except that a span is encoded to OTLP/protobuf
+ * the moment it ends and only its bytes wait for the export. Spans held as objects until their
+ * batch leaves outlive the young generation at every traced request; bytes do not.
+ */
+import { TraceFlags, type Context } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { EncodedSpanBatch } from './otlp-proto.js';
+
+/** One ExportTraceServiceRequest, encoded. */
+export interface EncodedExport {
+  bytes: Uint8Array;
+  spans: number;
+}
+
+/** Where encoded batches go (the OTLP/HTTP transport, retries and timeouts included). */
+export interface EncodedExportSink {
+  export(batch: EncodedExport, done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
+
+export interface EncodingSpanProcessorOptions {
+  maxBatchSpans: number;
+  /** spans waiting (encoded) beyond which new ones are dropped */
+  maxQueueSpans: number;
+  /** how long the first span of a batch waits for the others */
+  delayMs: number;
+  /** a batch failed (after the transport's retries) */
+  onExportFailed?: (error: Error | undefined, spans: number) => void;
+  /** a span was dropped: the queue was full */
+  onDropped?: () => void;
+}
+
+export class EncodingSpanProcessor implements SpanProcessor {
+  private readonly batch = new EncodedSpanBatch();
+  private readonly queue: EncodedExport[] = [];
+  private queuedSpans = 0;
+  private sending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  /** spans dropped because the queue was full */
+  dropped = 0;
+
+  constructor(private readonly sink: EncodedExportSink, private readonly opts: EncodingSpanProcessorOptions) {}
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.closed || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.queuedSpans + this.batch.count >= this.opts.maxQueueSpans) {
+      this.dropped++;
+      this.opts.onDropped?.();
+      return;
+    }
+    this.batch.add(span);
+    if (this.batch.count >= this.opts.maxBatchSpans) {
+      this.seal();
+      this.pump();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.seal();
+        this.pump();
+      }, this.opts.delayMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Sends everything ended so far and resolves when the queue is empty. */
+  forceFlush(): Promise<void> {
+    this.seal();
+    this.pump();
+    if (!this.sending && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    await this.forceFlush();
+    this.closed = true;
+    await this.sink.shutdown();
+  }
+
+  private seal(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.batch.count === 0) return;
+    const spans = this.batch.count;
+    this.queue.push({ bytes: this.batch.take(), spans });
+    this.queuedSpans += spans;
+  }
+
+  private pump(): void {
+    if (this.sending) return;
+    const next = this.queue.shift();
+    if (!next) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+      return;
+    }
+    this.sending = true;
+    let settled = false;
+    const done = (result: ExportResult) => {
+      if (settled) return;
+      settled = true;
+      this.sending = false;
+      this.queuedSpans -= next.spans;
+      if (result.code !== ExportResultCode.SUCCESS) this.opts.onExportFailed?.(result.error, next.spans);
+      this.pump();
+    };
+    try {
+      this.sink.export(next, done);
+    } catch (e) {
+      done({ code: ExportResultCode.FAILED, error: e as Error });
+    }
+  }
+}

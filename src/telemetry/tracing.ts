@@ -1,6 +1,7 @@
 /**
- * OpenTelemetry traces: a tracer provider with a batch processor and the OTLP/HTTP exporter,
- * parent-based ratio sampling, the service resource, W3C trace context, trace ids in log lines.
+ * OpenTelemetry traces: a tracer provider whose spans are encoded as they end and exported in
+ * batches over OTLP/HTTP, parent-based ratio sampling, the service resource, W3C trace context,
+ * trace ids in log lines.
  * Off (nothing registered, nothing on the request path) when `telemetry.otlpEndpoint` is empty.
  *
  * The OpenTelemetry API allows one global tracer provider per process. Portcullis registers one

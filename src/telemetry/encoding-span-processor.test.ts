@@ -21,13 +21,13 @@ function heldSink() {
   };
 }
 
-function setup(opts: Partial<EncodingSpanProcessorOptions> = {}, ratio = 1) {
+function setup(opts: Partial<EncodingSpanProcessorOptions> = {}) {
   const held = heldSink();
   const memory = new InMemorySpanExporter();
   const processor = new EncodingSpanProcessor(held.sink, { maxBatchSpans: 3, maxQueueSpans: 100, delayMs: 60_000, ...opts });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'portcullis' }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) }),
     spanProcessors: [processor, new SimpleSpanProcessor(memory)],
   });
   const tracer = provider.getTracer('portcullis', '1.0.0');

@@ -2,7 +2,8 @@
  * The CPU one process spends to encode and send spans with the gateway's OTLP/HTTP exporter, in
  * isolation: batches of a gateway's warm-GET spans (a server span and a cache lookup, with the
  * attributes server-span.ts and spans.ts set), encoded and exported to `url` one batch at a time
- * as encoding-span-processor.ts does. Divided by a request's CPU it says how much of tracing's cost is the export alone.
+ * as encoding-span-processor.ts does. Divided by a request's CPU it says how much of tracing's
+ * cost is the export alone.
  */
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { encodeTraceExportRequest } from './otlp-proto.js';
 import { EncodingSpanProcessor, type EncodedExport, type EncodingSpanProcessorOptions } from './encoding-span-processor.js';
 
@@ -94,4 +94,23 @@ test('shutdown flushes what is left, shuts the transport down, and takes no more
   end('too late');
   await processor.forceFlush();
   assert.equal(held.calls.length, 1);
+});
+
+test('a span that cannot be encoded is dropped and reported, never thrown at span.end(); the batch stays whole', () => {
+  const errors: string[] = [];
+  const { held, processor, end, expected } = setup({ maxBatchSpans: 1, onEncodeFailed: (e) => errors.push(e.message) });
+  const broken = new Proxy({} as ReadableSpan, {
+    get(_t, key) {
+      if (key === 'events') throw new Error('no events today');
+      const sample = { name: 'broken', kind: 0, attributes: { a: 'x' }, droppedAttributesCount: 0, startTime: [1, 0], endTime: [2, 0] } as Record<string | symbol, unknown>;
+      if (key === 'spanContext') return () => ({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+      return sample[key];
+    },
+  });
+  assert.doesNotThrow(() => processor.onEnd(broken));
+  assert.deepEqual(errors, ['no events today']);
+  assert.equal(processor.dropped, 1);
+  end('fine');
+  assert.equal(held.calls.length, 1);
+  assert.deepEqual(Buffer.from(held.calls[0]!.batch.bytes), expected('fine'), 'no trace of the half-encoded span');
 });

@@ -32,6 +32,8 @@ export interface EncodingSpanProcessorOptions {
   onExportFailed?: (error: Error | undefined, spans: number) => void;
   /** a span was dropped: the queue was full */
   onDropped?: () => void;
+  /** a span was dropped: it could not be encoded */
+  onEncodeFailed?: (error: Error) => void;
 }
 
 export class EncodingSpanProcessor implements SpanProcessor {
@@ -42,7 +44,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
-  /** spans dropped because the queue was full */
+  /** spans dropped: the queue was full, or the span could not be encoded */
   dropped = 0;
 
   constructor(private readonly sink: EncodedExportSink, private readonly opts: EncodingSpanProcessorOptions) {}
@@ -56,7 +58,15 @@ export class EncodingSpanProcessor implements SpanProcessor {
       this.opts.onDropped?.();
       return;
     }
-    this.batch.add(span);
+    try {
+      this.batch.add(span);
+    } catch (e) {
+      // onEnd runs inside span.end() on the request path: a span that cannot be encoded is
+      // dropped and reported, never thrown at the request.
+      this.dropped++;
+      this.opts.onEncodeFailed?.(e as Error);
+      return;
+    }
     if (this.batch.count >= this.opts.maxBatchSpans) {
       this.seal();
       this.pump();

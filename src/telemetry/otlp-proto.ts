@@ -374,13 +374,26 @@ export class EncodedSpanBatch {
   /** spans added since the last `take` */
   count = 0;
 
+  /** Encodes one span; when encoding throws, the batch is left as it was. */
   add(s: ReadableSpan): void {
     let scopes = this.groups.get(s.resource);
     if (!scopes) this.groups.set(s.resource, (scopes = new Map()));
     let w = scopes.get(s.instrumentationScope);
     if (!w) scopes.set(s.instrumentationScope, (w = this.free.pop() ?? new Writer(CHUNK_SIZE)));
-    w.tag(2, LEN);
-    span(w, s);
+    const before = w.pos;
+    try {
+      w.tag(2, LEN);
+      span(w, s);
+    } catch (e) {
+      // all or nothing: half a span, or an empty group, would corrupt the whole batch
+      w.pos = before;
+      if (before === 0) {
+        scopes.delete(s.instrumentationScope);
+        this.free.push(w);
+        if (scopes.size === 0) this.groups.delete(s.resource);
+      }
+      throw e;
+    }
     this.count++;
   }
 

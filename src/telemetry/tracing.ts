@@ -161,15 +161,18 @@ function spanProcessor(opts: TracingOptions, url: string): SpanProcessor {
   const warn = rateLimitedWarning(opts.logger, 'trace export failed');
   const delayMs = opts.exportDelayMs ?? 2000;
   if (opts.exporter) {
-    return new BatchSpanProcessor(new LoggingExporter(opts.exporter, warn), { maxQueueSize: MAX_QUEUED_SPANS, maxExportBatchSize: EXPORT_BATCH_SPANS, scheduledDelayMillis: delayMs, exportTimeoutMillis: 10_000 });
+    return new BatchSpanProcessor(new LoggingExporter(opts.exporter, (fields) => warn({ endpoint: url, ...fields })), { maxQueueSize: MAX_QUEUED_SPANS, maxExportBatchSize: EXPORT_BATCH_SPANS, scheduledDelayMillis: delayMs, exportTimeoutMillis: 10_000 });
   }
   const dropped = rateLimitedWarning(opts.logger, 'trace export queue full: spans dropped (is the collector keeping up?)');
+  const encodeWarn = rateLimitedWarning(opts.logger, 'span not exported: it could not be encoded');
+  const unencodable = (error: Error) => encodeWarn({ error: error.message });
   return new EncodingSpanProcessor(createOtlpEncodedSink({ url, headers: opts.headers, timeoutMillis: 10_000 }), {
     maxBatchSpans: EXPORT_BATCH_SPANS,
     maxQueueSpans: MAX_QUEUED_SPANS,
     delayMs,
     onExportFailed: (error, spans) => warn({ endpoint: url, spans, error: error?.message }),
     onDropped: () => dropped({ endpoint: url, queued: MAX_QUEUED_SPANS }),
+    onEncodeFailed: unencodable,
   });
 }
 

@@ -12,13 +12,6 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-/** Fields added to every line, e.g. trace ids from the active span. */
-export type ContextFields = () => Record<string, unknown> | undefined;
-let contextFields: ContextFields = () => undefined;
-export function setLogContext(fn: ContextFields): void {
-  contextFields = fn;
-}
-
 /** Nested objects are redacted too, up to this depth (deeper values are replaced, never printed). */
 const MAX_DEPTH = 6;
 
@@ -65,7 +58,7 @@ export function createLogger(level: Level = 'info', base: Record<string, unknown
   const min = ORDER[level];
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
-    const line = { time: new Date().toISOString(), level: lvl, msg, ...base, ...contextFields(), ...(fields ? redact(fields) : {}) };
+    const line = { time: new Date().toISOString(), level: lvl, msg, ...base, ...(fields ? redact(fields) : {}) };
     write(JSON.stringify(line) + '\n');
   };
   return {

@@ -7,9 +7,15 @@
  *   ctx.state.clientIp   the client address (X-Forwarded-For only from trusted proxies)
  *   ctx.state.auth       { name?, admin, via? }
  *   ctx.state.bypass     (repository) => true when a bypass: grant covers this request's repository
+ *
+ * In a recorded trace the decision is a `portcullis.auth` span (result and principal; a refusal
+ * carries its OCI error code).
  */
 import type { Context, Next } from 'koa';
-import { RegistryError } from '../errors.js';
+import { RegistryError, isRegistryError } from '../errors.js';
+import { Attr, SpanName } from '../telemetry/attributes.js';
+import { tracer } from '../telemetry/spans.js';
+import { isRecording, requestTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { Router } from '../upstream/routing.js';
 import { areaOf, cidrExempt, type Area } from './access-areas.js';
 import type { AuditLog, AuditRequest, AuditTarget, DecisionResult } from './audit.js';
@@ -35,6 +41,9 @@ export interface AccessOptions {
   limiter: RateLimiter;
   audit: AuditLog;
 }
+
+/** open: no access check applies (health, token endpoint); allow; break_glass: a bypass: grant */
+type Admitted = 'open' | 'allow' | 'break_glass';
 
 const FAILURE_RESULT: Record<AuthnFailure, DecisionResult> = { malformed: 'invalid', invalid: 'invalid', expired: 'expired', revoked: 'revoked' };
 const NEED_TOKEN = 'authentication required: send a token as "Authorization: Bearer pcs_…", or log in with any username and the token as password';
@@ -66,7 +75,8 @@ export function accessMiddleware(opts: AccessOptions) {
     return err;
   };
 
-  return async function access(ctx: Context, next: Next): Promise<void> {
+  /** Admits the request (returns how) or throws the refusal. */
+  const admit = async (ctx: Context): Promise<Admitted> => {
     const area = areaOf(ctx.method, ctx.path, opts);
     const ip = clientIp(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], opts.trustedProxies);
     ctx.state.clientIp = ip;
@@ -76,7 +86,7 @@ export function accessMiddleware(opts: AccessOptions) {
       throw deny(base, 'anonymous', 'cidr_denied', 'client address not in auth.allowCidrs',
         new RegistryError('DENIED', `requests from ${ip} are not allowed here (auth.allowCidrs)`));
     }
-    if (area === 'open' || area === 'token') return next(); // /token audits its own decisions
+    if (area === 'open' || area === 'token') return 'open'; // /token audits its own decisions
 
     const pending = opts.authenticator.authenticateOn(ctx.req.socket, ctx.get('authorization') || undefined);
     const authn = pending instanceof Promise ? await pending : pending;
@@ -118,13 +128,13 @@ export function accessMiddleware(opts: AccessOptions) {
 
     if (area !== 'registry') {
       opts.audit.record(base, who, via, 'allow', token ? (area === 'admin' || area === 'page' ? 'admin scope' : 'valid token') : 'anonymous access is on');
-      return next();
+      return 'allow';
     }
 
     const target = v2Target(ctx.path, ctx.method, single(ctx.query.ns), opts.router, opts.defaultUpstream);
     if (target.kind !== 'repository') {
       opts.audit.record(base, who, via, 'allow', target.kind === 'base' ? 'API version check' : 'answered by the registry route itself (write or unknown endpoint)');
-      return next();
+      return 'allow';
     }
     const what: AuditTarget = { repository: `${target.route.upstream}/${target.route.repository}`, name: target.clientName, endpoint: target.endpoint, reference: target.reference };
     if (token && !opts.anonymous && !mayPull(token.scopes, target.names)) {
@@ -139,6 +149,27 @@ export function accessMiddleware(opts: AccessOptions) {
     }
     const why = bypass ? 'a bypass: grant covers this repository' : token ? (opts.anonymous ? 'anonymous access is on' : 'a pull: grant covers this repository') : 'anonymous access is on';
     opts.audit.record(base, who, via, bypass ? 'break_glass' : 'allow', why, what);
+    return bypass ? 'break_glass' : 'allow';
+  };
+
+  const tracedAdmit = async (ctx: Context, parent: TraceContext): Promise<void> => {
+    const span = tracer.startSpan(SpanName.auth, {}, parent);
+    try {
+      span.setAttribute(Attr.authResult, await admit(ctx));
+    } catch (e) {
+      span.setAttribute(Attr.authResult, 'refused');
+      if (isRegistryError(e)) span.setAttribute(Attr.errorCode, e.code);
+      throw e;
+    } finally {
+      if (ctx.state.principal) span.setAttribute(Attr.principal, ctx.state.principal as string);
+      span.end();
+    }
+  };
+
+  return async function access(ctx: Context, next: Next): Promise<void> {
+    const trace = requestTrace(ctx.state);
+    if (isRecording(trace)) await tracedAdmit(ctx, trace);
+    else await admit(ctx);
     return next();
   };
 }

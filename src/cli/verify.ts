@@ -3,6 +3,7 @@
  * against `signatures` in the config, offline (no TUF, no Rekor calls). Prints
  * `{verified, signer, format, errors, digest}`; exit 0 verified, 1 not verified, 2 error.
  */
+import { NO_TRACE } from '../telemetry/trace-context.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,8 +35,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const core = await buildCore(configSchema.parse({ upstreams: { target: upstream }, storage: { path: dir } }), silentLogger, createMetrics());
   try {
     const route = { upstream: 'target', repository: target.repository, prefix: '' };
-    const manifest = await core.manifests.get(route, parseReference(target.reference), ALL_MANIFEST_TYPES);
-    const r = await verifier.verifyImage(new CoreArtifactFetcher(core, 'target'), target.repository, manifest.digest, {
+    const manifest = await core.manifests.get(route, parseReference(target.reference), ALL_MANIFEST_TYPES, NO_TRACE);
+    const r = await verifier.verifyImage(new CoreArtifactFetcher(core, 'target', NO_TRACE), target.repository, manifest.digest, {
       ...(sig.repository ? { signatureRepository: sig.repository } : {}),
     });
     const out = {

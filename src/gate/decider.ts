@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import { effectivePolicy, evaluatePolicy, needsSignature, policyHash, type EffectivePolicy, type PolicyDecision } from '../policy/index.js';
 import type { Report } from '../scan/types.js';
 import { withSpan } from '../telemetry/spans.js';
+import { NO_TRACE, traceLogFields, type TraceContext } from '../telemetry/trace-context.js';
 import { Attr, SpanName } from '../telemetry/attributes.js';
 import type { Route } from '../upstream/routing.js';
 import { SingleFlight } from '../util/single-flight.js';
@@ -28,6 +29,8 @@ export interface DecisionTarget {
   digest: string;
   /** the index this platform manifest was reached through (its signature covers the child) */
   parentIndexDigest?: string;
+  /** the trace of the pull (or rescan) asking: the decision's spans are its children */
+  trace?: TraceContext;
 }
 
 export type Trigger = 'pull' | 'rescan';
@@ -119,8 +122,8 @@ export class Decider {
     }
     const interim = this.interim.get(id);
     if (interim) return Promise.resolve(interim);
-    return this.decisions.run(id, () => withSpan(SpanName.decide, { [Attr.digest]: target.digest, [Attr.repository]: target.route.repository }, () =>
-      this.resolve(target, policy, key, trigger).catch((e: unknown) => this.failed(target, policy, hash, e))));
+    return this.decisions.run(id, () => withSpan(target.trace ?? NO_TRACE, SpanName.decide, { [Attr.digest]: target.digest, [Attr.repository]: target.route.repository }, (_span, trace) =>
+      this.resolve({ ...target, trace }, policy, key, trigger).catch((e: unknown) => this.failed(target, policy, hash, e))));
   }
 
   private async resolve(target: DecisionTarget, policy: EffectivePolicy, key: VerdictKey, trigger: Trigger): Promise<Verdict> {
@@ -143,7 +146,7 @@ export class Decider {
         return interim;
       }
     }
-    const scanned = await this.deps.reports.obtain(target.route, target.digest, trigger);
+    const scanned = await this.deps.reports.obtain(target.route, target.digest, trigger, target.trace ?? NO_TRACE);
     return this.finish(target, policy, key.policyHash, scanned, trigger);
   }
 
@@ -160,7 +163,7 @@ export class Decider {
           const interim = await this.interimVerdict(target, policy, hash).catch(() => undefined);
           if (interim) this.interim.set(id, interim);
         }
-        const report = await this.deps.reports.obtain(target.route, target.digest, 'rescan');
+        const report = await this.deps.reports.obtain(target.route, target.digest, 'rescan', target.trace ?? NO_TRACE);
         return await this.finish(target, policy, hash, report, 'rescan');
       } catch (e) {
         return this.failed(target, policy, hash, e);
@@ -219,8 +222,9 @@ export class Decider {
   }
 
   private async finish(target: DecisionTarget, policy: EffectivePolicy, hash: string, report: Report, trigger: Trigger): Promise<Verdict> {
-    const signature = await this.deps.signatures.check(target.route, target.digest, policy, target.parentIndexDigest);
-    const decision = await withSpan(SpanName.policy, { [Attr.digest]: target.digest }, async () =>
+    const trace = target.trace ?? NO_TRACE;
+    const signature = await this.deps.signatures.check(target.route, target.digest, policy, target.parentIndexDigest, trace);
+    const decision = await withSpan(trace, SpanName.policy, { [Attr.digest]: target.digest }, async () =>
       evaluatePolicy({ ...target.route, report, signature, now: this.now() }, policy));
     const verdict = this.build(target, hash, decision, report, signature);
     if (needsSignature(policy) && !signature.verified) {
@@ -241,7 +245,7 @@ export class Decider {
         digest: verdict.digest, repository: verdict.repository, dbVersion: verdict.dbVersion, previousDbVersion: previous.dbVersion,
         mode: verdict.mode, reasons: verdict.reasons.length,
       });
-      this.deps.events.safeEmit('image.newly_denied', verdict, previous);
+      this.deps.events.safeEmit('image.newly_denied', verdict, previous, target.trace ?? NO_TRACE);
     }
     return verdict;
   }
@@ -252,14 +256,14 @@ export class Decider {
     const decision = evaluatePolicy({ ...target.route, error: message, now: this.now() }, policy);
     const verdict = this.build(target, hash, decision, undefined, { verified: false, skipped: true });
     this.deps.metrics.verdicts.inc({ decision: verdict.decision, mode: verdict.mode });
-    this.deps.logger.warn('could not decide; policy.onError applies', { digest: target.digest, repository: target.route.repository, onError: policy.onError, error: message });
+    this.deps.logger.warn('could not decide; policy.onError applies', { digest: target.digest, repository: target.route.repository, onError: policy.onError, error: message, ...traceLogFields(target.trace) });
     await this.deps.store.putLatestVerdict(verdict).catch(() => {});
     if (e instanceof ScanFailedError) {
       // remembered briefly so a client retrying a broken image does not rescan it each time
       this.memo.set(verdictKeyString(this.keyFor(target, hash)), { ...verdict, validUntil: new Date(this.nowMs() + SCAN_FAILURE_RETRY_MS).toISOString() });
     }
     this.deps.events.safeEmit('verdict', verdict);
-    this.deps.events.safeEmit('scan.failed', verdict, message);
+    this.deps.events.safeEmit('scan.failed', verdict, message, target.trace ?? NO_TRACE);
     return verdict;
   }
 }

@@ -5,8 +5,10 @@
  * scan.failed         a scan or its inputs failed; the verdict followed policy.onError
  * verdict             every verdict decided (not cache hits)
  * rescan.finished     a rescan round after a database change is done
+ * The last argument of the first three is the trace of the work that raised them (webhook spans link to it).
  */
 import { EventEmitter } from 'node:events';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { Verdict } from '../verdicts/types.js';
 
 export interface PullContext {
@@ -17,9 +19,9 @@ export interface PullContext {
 }
 
 export interface GateEventMap {
-  'pull.denied': [verdict: Verdict, pull: PullContext];
-  'image.newly_denied': [verdict: Verdict, previous: Verdict];
-  'scan.failed': [verdict: Verdict, error: string];
+  'pull.denied': [verdict: Verdict, pull: PullContext, trace?: TraceContext];
+  'image.newly_denied': [verdict: Verdict, previous: Verdict, trace?: TraceContext];
+  'scan.failed': [verdict: Verdict, error: string, trace?: TraceContext];
   verdict: [verdict: Verdict];
   'rescan.finished': [summary: { dbVersion: string; digests: number; newlyDenied: number; failed: number }];
 }

@@ -11,6 +11,7 @@ import { BlobImageSource, type BlobSource, type FetchedManifest, type ImageEntry
 import { scanImage } from '../scan/scanner.js';
 import type { Report } from '../scan/types.js';
 import { withSpan } from '../telemetry/spans.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import { Attr, SpanName } from '../telemetry/attributes.js';
 import type { Route } from '../upstream/routing.js';
 import type { VulnDbHolder } from './vulndb-holder.js';
@@ -72,16 +73,16 @@ export class ImageScanner {
   constructor(private readonly deps: ImageScannerDeps) {}
 
   /** Scans `digest` (an image manifest) of the route's repository; throws when it cannot. */
-  async scan(route: Route, digest: string, signal?: AbortSignal): Promise<Report> {
+  async scan(route: Route, digest: string, trace: TraceContext, signal?: AbortSignal): Promise<Report> {
     const { metrics } = this.deps.core;
     const deadline = AbortSignal.timeout(this.deps.deadlineMs);
     const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const started = performance.now();
-    return withSpan(SpanName.scan, { [Attr.digest]: digest, [Attr.repository]: route.repository, [Attr.upstream]: route.upstream }, async (span) => {
+    return withSpan(trace, SpanName.scan, { [Attr.digest]: digest, [Attr.repository]: route.repository, [Attr.upstream]: route.upstream }, async (span, ctx) => {
       try {
         const current = this.deps.vulndb.current();
         if ('error' in current) throw new Error(current.error);
-        const blobs = new AbortableBlobSource(new CoreBlobSource(route, this.deps.core.manifests, this.deps.core.blobs), stop);
+        const blobs = new AbortableBlobSource(new CoreBlobSource(route, this.deps.core.manifests, this.deps.core.blobs, ctx), stop);
         const source = new CoreVerifiedImageSource(new BlobImageSource(blobs, digest, { name: `${route.repository}@${digest}`, concurrency: 4 }));
         const report = await scanImage(source, { db: current.db, cache: this.deps.layerCache, manifestDigest: digest, target: `${route.repository}@${digest}` });
         metrics.scans.inc({ result: 'ok' });

@@ -4,6 +4,7 @@
  * allowed child, or when all are decided. The index's own verdict (with every platform's
  * decision) is recorded as its latest verdict once all children are decided.
  */
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { Descriptor } from '../scan/image/manifest.js';
 import { formatPlatform } from '../scan/image/index.js';
 import type { Route } from '../upstream/routing.js';
@@ -63,10 +64,11 @@ export async function decideIndex(
   indexDigest: string,
   children: Descriptor[],
   trigger: Trigger,
+  trace?: TraceContext,
 ): Promise<Verdict> {
   if (children.length === 0) throw new Error(`index ${indexDigest} lists no runnable image`);
   const decided: Decided[] = [];
-  const runs = children.map((child) => decider.decide({ route, digest: child.digest, parentIndexDigest: indexDigest }, trigger)
+  const runs = children.map((child) => decider.decide({ route, digest: child.digest, parentIndexDigest: indexDigest, trace }, trigger)
     .then((verdict) => { decided.push({ child, verdict }); return verdict; }));
   const first = await new Promise<Verdict>((resolve) => {
     let left = runs.length;

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { PullGate, PullRequest } from '../registry/pull-gate.js';
 import type { StoredManifest } from '../storage/manifest-store.js';
 import { withSpan } from '../telemetry/spans.js';
+import { traceLogFields } from '../telemetry/trace-context.js';
 import { Attr, SpanName } from '../telemetry/attributes.js';
 import type { VerdictStore } from '../verdicts/index.js';
 import type { Verdict } from '../verdicts/types.js';
@@ -95,20 +96,20 @@ export class PolicyGate implements PullGate {
       if (known) return this.act(req, m, kind, known, reference);
     }
     const decision = kind.kind === 'index'
-      ? decideIndex(this.deps.decider, this.deps.store, route, m.digest, kind.children, 'pull')
-      : this.deps.decider.decide({ route, digest: m.digest }, 'pull');
+      ? decideIndex(this.deps.decider, this.deps.store, route, m.digest, kind.children, 'pull', req.trace)
+      : this.deps.decider.decide({ route, digest: m.digest, trace: req.trace }, 'pull');
     if (req.bypass) {
-      this.deps.logger.warn('break-glass: serving without waiting for policy', { repository: route.repository, digest: m.digest, principal: req.principal });
+      this.deps.logger.warn('break-glass: serving without waiting for policy', { repository: route.repository, digest: m.digest, principal: req.principal, ...traceLogFields(req.trace) });
       decision.catch(() => {});
       if (kind.kind === 'image') await this.deps.blobs.record(route, m.digest, kind.blobs);
       return;
     }
-    const waited = await withSpan(SpanName.gateWait, { [Attr.digest]: m.digest }, () => within(decision, this.deps.scanTimeoutMs));
+    const waited = await withSpan(req.trace, SpanName.gateWait, { [Attr.digest]: m.digest }, () => within(decision, this.deps.scanTimeoutMs));
     if ('timedOut' in waited) {
       if (kind.kind === 'image') await this.deps.blobs.record(route, m.digest, kind.blobs);
       const { policy } = this.deps.decider.policyFor(route);
       if (policy.onError === 'deny' && policy.mode === 'enforce') throw scanPending(m.digest, this.deps.scanTimeoutMs, this.deps.retryAfterSeconds);
-      this.deps.logger.warn('serving before the verdict: the scan is past policy.scanTimeout', { repository: route.repository, digest: m.digest, onError: policy.onError, mode: policy.mode });
+      this.deps.logger.warn('serving before the verdict: the scan is past policy.scanTimeout', { repository: route.repository, digest: m.digest, onError: policy.onError, mode: policy.mode, ...traceLogFields(req.trace) });
       return;
     }
     return this.act(req, m, kind, waited.verdict, reference);
@@ -132,7 +133,7 @@ export class PolicyGate implements PullGate {
   private enforce(req: PullRequest, m: StoredManifest, verdict: Verdict, reference: string | undefined): void {
     const { route } = req;
     if (verdict.decision === 'deny') {
-      this.deps.events.safeEmit('pull.denied', verdict, { upstream: route.upstream, repository: route.repository, ...(reference ? { reference } : {}), ...(req.principal ? { principal: req.principal } : {}) });
+      this.deps.events.safeEmit('pull.denied', verdict, { upstream: route.upstream, repository: route.repository, ...(reference ? { reference } : {}), ...(req.principal ? { principal: req.principal } : {}) }, req.trace);
       throw refusal(verdict, this.deps.reportUrl(verdict.digest), this.deps.retryAfterSeconds);
     }
     if (verdict.error !== undefined) this.deps.logger.warn('served despite a failed decision (policy.onError: allow)', { repository: route.repository, digest: m.digest, error: verdict.error });

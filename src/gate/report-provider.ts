@@ -6,6 +6,7 @@
 import { SingleFlight } from '../util/single-flight.js';
 import type { Report } from '../scan/types.js';
 import { withSpan } from '../telemetry/spans.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import { Attr, SpanName } from '../telemetry/attributes.js';
 import type { Route } from '../upstream/routing.js';
 import { reportKeyString, type ReportKey, type VerdictStore } from '../verdicts/index.js';
@@ -45,16 +46,16 @@ export class ReportProvider {
   }
 
   /** Scans unless the report exists; throws when the database is unavailable or the scan fails. */
-  obtain(route: Route, digest: string, priority: ScanPriority): Promise<Report> {
+  obtain(route: Route, digest: string, priority: ScanPriority, trace: TraceContext): Promise<Report> {
     const current = this.vulndb.current();
     if ('error' in current) return Promise.reject(new Error(current.error));
     const key = this.keyFor(digest);
     const id = reportKeyString(key);
     if (priority === 'pull') this.queue.promote(id);
-    return this.flights.run(id, () => this.acquire(route, key, id, priority));
+    return this.flights.run(id, () => this.acquire(route, key, id, priority, trace));
   }
 
-  private async acquire(route: Route, key: ReportKey, id: string, priority: ScanPriority): Promise<Report> {
+  private async acquire(route: Route, key: ReportKey, id: string, priority: ScanPriority, trace: TraceContext): Promise<Report> {
     const lockName = `scan:${key.digest}:${key.dbVersion}:${key.scannerVersion}`;
     const deadline = Date.now() + this.waitLimitMs;
     for (;;) {
@@ -63,7 +64,7 @@ export class ReportProvider {
         try {
           const existing = await this.store.getReport(key);
           if (existing) return existing;
-          const report = await this.queue.run(id, priority, (signal) => this.scanner.scan(route, key.digest, signal))
+          const report = await this.queue.run(id, priority, trace, (signal) => this.scanner.scan(route, key.digest, trace, signal))
             .catch((e: unknown) => { throw new ScanFailedError(e instanceof Error ? e.message : String(e)); });
           await this.store.putReport({ digest: key.digest, dbVersion: report.dbVersion, scannerVersion: report.scanner.version }, report);
           return report;
@@ -71,7 +72,7 @@ export class ReportProvider {
           await lock.release().catch(() => {});
         }
       }
-      const report = await withSpan(SpanName.replicaWait, { [Attr.digest]: key.digest }, () => this.waitForOtherReplica(key, lockName, deadline));
+      const report = await withSpan(trace, SpanName.replicaWait, { [Attr.digest]: key.digest }, () => this.waitForOtherReplica(key, lockName, deadline));
       if (report) return report;
       if (Date.now() > deadline) throw new Error(`another gateway replica has been scanning ${key.digest} for over ${Math.round(this.waitLimitMs / 1000)}s`);
     }

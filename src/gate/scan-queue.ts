@@ -3,11 +3,11 @@
  * rescans (a queued rescan is promoted when a pull asks for the same work), depth exported as
  * portcullis_scan_queue_depth.
  */
-import { context } from '@opentelemetry/api';
 import PQueue from 'p-queue';
 import type { Metrics } from '../telemetry/metrics.js';
 import { tracer } from '../telemetry/spans.js';
 import { Attr, SpanName } from '../telemetry/attributes.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 
 export type ScanPriority = 'pull' | 'rescan';
 const PRIORITY: Record<ScanPriority, number> = { pull: 10, rescan: 0 };
@@ -25,17 +25,16 @@ export class ScanQueue {
     this.queue.on('active', publish);
   }
 
-  /** Runs `work` when a slot is free; `id` names the work so a later pull can promote it. */
-  run<T>(id: string, priority: ScanPriority, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** Runs `work` when a slot is free; `id` names the work so a later pull can promote it. The wait is a span in `trace`. */
+  run<T>(id: string, priority: ScanPriority, trace: TraceContext, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const enqueued = performance.now();
-    const caller = context.active();
-    const waitSpan = tracer.startSpan(SpanName.queueWait); // a child of the caller's span
+    const waitSpan = tracer.startSpan(SpanName.queueWait, {}, trace);
     this.queued.add(id);
     return this.queue.add(async () => {
       this.queued.delete(id);
       waitSpan.setAttribute(Attr.queueWaitMs, Math.round(performance.now() - enqueued));
       waitSpan.end();
-      return context.with(caller, () => work(this.closing.signal)); // the scan span joins the pull's trace
+      return work(this.closing.signal);
     }, { priority: PRIORITY[priority], id, signal: this.closing.signal }).finally(() => {
       this.queued.delete(id);
       if (waitSpan.isRecording()) waitSpan.end();

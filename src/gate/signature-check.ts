@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { needsSignature, type EffectivePolicy } from '../policy/index.js';
 import { buildVerifier, type IdentityConfig, type ImageSignatureVerifier } from '../signatures/index.js';
 import { withSpan } from '../telemetry/spans.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import { Attr, SpanName } from '../telemetry/attributes.js';
 import type { Route } from '../upstream/routing.js';
 import type { SignatureSummary } from '../verdicts/types.js';
@@ -73,12 +74,12 @@ export class SignatureChecker {
       .map(identityFromConfig);
   }
 
-  async check(route: Route, digest: string, policy: EffectivePolicy, parentIndexDigest?: string): Promise<SignatureSummary> {
+  async check(route: Route, digest: string, policy: EffectivePolicy, parentIndexDigest: string | undefined, trace: TraceContext): Promise<SignatureSummary> {
     if (!needsSignature(policy)) return { verified: false, skipped: true };
     if (!this.verifier) return { verified: false, errors: [this.unavailable!] };
     const verifier = this.verifier;
-    return withSpan(SpanName.signatureVerify, { [Attr.digest]: digest, [Attr.repository]: route.repository }, async (span) => {
-      const r = await verifier.verifyImage(new CoreArtifactFetcher(this.core, route.upstream), route.repository, digest, {
+    return withSpan(trace, SpanName.signatureVerify, { [Attr.digest]: digest, [Attr.repository]: route.repository }, async (span, ctx) => {
+      const r = await verifier.verifyImage(new CoreArtifactFetcher(this.core, route.upstream, ctx), route.repository, digest, {
         ...(parentIndexDigest ? { parentIndexDigest } : {}),
         ...(policy.keys ? { keys: policy.keys } : {}),
         ...(policy.identities ? { identities: this.selectIdentities(policy.identities) } : {}),

@@ -2,6 +2,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { traceLogFields } from '../telemetry/trace-context.js';
 
 export function accessLog(metrics: Metrics, logger: Logger) {
   return async function access(ctx: Context, next: Next): Promise<void> {
@@ -15,7 +16,7 @@ export function accessLog(metrics: Metrics, logger: Logger) {
         metrics.httpRequests.inc({ route, method: ctx.method, status: String(ctx.status) });
         metrics.httpDuration.observe({ route, method: ctx.method }, seconds);
         if (ctx.status >= 400 || seconds > 5) {
-          logger.info('request', { method: ctx.method, path: ctx.path.slice(0, 300), status: ctx.status, code: ctx.state.errorCode, ms: Math.round(seconds * 1000), repository: ctx.state.repository, principal: ctx.state.principal });
+          logger.info('request', { method: ctx.method, path: ctx.path.slice(0, 300), status: ctx.status, code: ctx.state.errorCode, ms: Math.round(seconds * 1000), repository: ctx.state.repository, principal: ctx.state.principal, ...traceLogFields(ctx.state.trace) });
         }
       };
       if (ctx.respond === false && !ctx.res.writableFinished) ctx.res.once('close', done);

@@ -11,6 +11,7 @@ import { header } from '../upstream/client.js';
 import type { Route } from '../upstream/routing.js';
 import { parseRange, type ByteRange } from './range.js';
 import { cacheLookupSync } from '../telemetry/spans.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import { fromUpstreamError, fromUpstreamResponse } from './upstream-errors.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -32,13 +33,13 @@ export interface BlobAnswer {
 export class BlobService {
   constructor(private readonly upstreams: Upstreams, private readonly store: BlobStore, private readonly metrics: Metrics) {}
 
-  async head(route: Route, digest: string): Promise<BlobAnswer> {
+  async head(route: Route, digest: string, trace: TraceContext): Promise<BlobAnswer> {
     const size = this.store.size(digest);
     if (size !== undefined) return { status: 200, size, source: 'cache' };
     const running = this.store.inflightSize(digest);
     if (running) return { status: 200, size: (await running).size, source: 'inflight' };
     const client = this.upstreams.get(route.upstream);
-    const res = await client.request('blob', `/v2/${route.repository}/blobs/${digest}`, { method: 'HEAD', repository: route.repository }).catch((e) => { throw fromUpstreamError(e); });
+    const res = await client.request('blob', `/v2/${route.repository}/blobs/${digest}`, { method: 'HEAD', repository: route.repository, trace }).catch((e) => { throw fromUpstreamError(e); });
     await res.body.dump().catch(() => {});
     if (res.status !== 200) throw await fromUpstreamResponse(route.upstream, res, `blob ${digest} in ${route.repository}`, 'BLOB_UNKNOWN');
     const len = Number(header(res.headers, 'content-length'));
@@ -46,8 +47,8 @@ export class BlobService {
   }
 
   /** `mode: 'send'` (the HTTP route): the answer comes with `send` instead of `body`. */
-  async get(route: Route, digest: string, rangeHeader: string | undefined, mode: 'stream' | 'send' = 'stream'): Promise<BlobAnswer> {
-    const size = cacheLookupSync('blob', () => this.store.size(digest));
+  async get(route: Route, digest: string, rangeHeader: string | undefined, trace: TraceContext, mode: 'stream' | 'send' = 'stream'): Promise<BlobAnswer> {
+    const size = cacheLookupSync(trace, 'blob', () => this.store.size(digest));
     if (size !== undefined) {
       const range = parseRange(rangeHeader, size);
       const start = range?.start ?? 0;
@@ -67,7 +68,7 @@ export class BlobService {
     this.metrics.cacheMisses.inc({ cache: 'blob' });
     const { download, ready, started } = this.store.acquire(digest, async () => {
       const client = this.upstreams.get(route.upstream);
-      const res = await client.request('blob', `/v2/${route.repository}/blobs/${digest}`, { repository: route.repository }).catch((e) => { throw fromUpstreamError(e); });
+      const res = await client.request('blob', `/v2/${route.repository}/blobs/${digest}`, { repository: route.repository, trace }).catch((e) => { throw fromUpstreamError(e); });
       if (res.status !== 200) throw await fromUpstreamResponse(route.upstream, res, `blob ${digest} in ${route.repository}`, 'BLOB_UNKNOWN');
       const len = Number(header(res.headers, 'content-length'));
       const kind = { upstream: route.upstream, kind: 'blob' };

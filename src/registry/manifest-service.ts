@@ -12,6 +12,7 @@ import { header, type UpstreamResponse } from '../upstream/client.js';
 import type { Route } from '../upstream/routing.js';
 import { SingleFlight } from '../util/single-flight.js';
 import { cacheLookup, tracedTagResolve } from '../telemetry/spans.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import { ALL_MANIFEST_TYPES, accepts, manifestMediaType } from './media-types.js';
 import type { Reference } from './reference.js';
 import { fromUpstreamError, fromUpstreamResponse, isTransient } from './upstream-errors.js';
@@ -35,20 +36,20 @@ export class ManifestService {
   ) {}
 
   /** The manifest for a reference, from cache or upstream. `accept` is the client's Accept header. */
-  async get(route: Route, ref: Reference, accept: string | undefined): Promise<StoredManifest> {
-    if (ref.kind === 'digest') return this.byDigest(route, ref.digest, accept);
-    return tracedTagResolve(ref.tag, () => this.byTag(route, ref.tag, accept));
+  async get(route: Route, ref: Reference, accept: string | undefined, trace: TraceContext): Promise<StoredManifest> {
+    if (ref.kind === 'digest') return this.byDigest(route, ref.digest, accept, trace);
+    return tracedTagResolve(trace, ref.tag, (ctx) => this.byTag(route, ref.tag, accept, ctx));
   }
 
-  async byDigest(route: Route, digest: string, accept: string | undefined): Promise<StoredManifest> {
-    const cached = await cacheLookup('manifest', () => this.store.get(digest));
+  async byDigest(route: Route, digest: string, accept: string | undefined, trace: TraceContext): Promise<StoredManifest> {
+    const cached = await cacheLookup(trace, 'manifest', () => this.store.get(digest));
     if (cached) {
       this.metrics.cacheHits.inc({ cache: 'manifest' });
       return cached;
     }
     this.metrics.cacheMisses.inc({ cache: 'manifest' });
     return this.flights.run(`${route.upstream}/${route.repository}@${digest}`, async () => {
-      const m = await this.fetch(route, digest, accept);
+      const m = await this.fetch(route, digest, accept, trace);
       if (m.digest !== digest) {
         this.metrics.digestMismatches.inc({ kind: 'manifest' });
         throw new RegistryError('UPSTREAM_ERROR', `upstream ${route.upstream} sent a manifest for ${route.repository}@${digest} whose content hashes to ${m.digest}; refusing it`);
@@ -58,8 +59,8 @@ export class ManifestService {
     });
   }
 
-  private async byTag(route: Route, tag: string, accept: string | undefined): Promise<StoredManifest> {
-    const entry = await cacheLookup('tag', () => this.store.getTag(route.upstream, route.repository, tag));
+  private async byTag(route: Route, tag: string, accept: string | undefined, trace: TraceContext): Promise<StoredManifest> {
+    const entry = await cacheLookup(trace, 'tag', () => this.store.getTag(route.upstream, route.repository, tag));
     const usable = entry && accepts(accept, entry.mediaType) ? entry : undefined;
     if (usable && this.now() - usable.checkedAt < this.opts.tagTtlMs) {
       const m = await this.store.get(usable.digest);
@@ -73,7 +74,7 @@ export class ManifestService {
     return this.flights.run(key, async () => {
       try {
         if (usable) {
-          const fresh = await this.revalidate(route, tag, accept, usable.digest);
+          const fresh = await this.revalidate(route, tag, accept, usable.digest, trace);
           if (fresh) {
             const m = await this.store.get(usable.digest);
             if (m) {
@@ -82,7 +83,7 @@ export class ManifestService {
             }
           }
         }
-        const m = await this.fetch(route, tag, accept);
+        const m = await this.fetch(route, tag, accept, trace);
         await this.store.put(m);
         await this.store.putTag(route.upstream, route.repository, tag, { digest: m.digest, mediaType: m.mediaType, checkedAt: this.now() });
         return m;
@@ -102,12 +103,12 @@ export class ManifestService {
   }
 
   /** HEAD by tag: true when the upstream still points the tag at `digest`. */
-  private async revalidate(route: Route, tag: string, accept: string | undefined, digest: string): Promise<boolean> {
+  private async revalidate(route: Route, tag: string, accept: string | undefined, digest: string, trace: TraceContext): Promise<boolean> {
     const client = this.upstreams.get(route.upstream);
     let res: UpstreamResponse;
     try {
       res = await client.request('manifest', `/v2/${route.repository}/manifests/${tag}`, {
-        method: 'HEAD', repository: route.repository, headers: { accept: accept || ALL_MANIFEST_TYPES },
+        method: 'HEAD', repository: route.repository, headers: { accept: accept || ALL_MANIFEST_TYPES }, trace,
       });
     } catch (e) {
       throw fromUpstreamError(e);
@@ -122,13 +123,13 @@ export class ManifestService {
   }
 
   /** GET a manifest upstream, bounded in size, its digest computed from the exact bytes. */
-  private async fetch(route: Route, reference: string, accept: string | undefined): Promise<StoredManifest> {
+  private async fetch(route: Route, reference: string, accept: string | undefined, trace: TraceContext): Promise<StoredManifest> {
     const client = this.upstreams.get(route.upstream);
     const what = `${route.repository}${reference.includes(':') ? '@' : ':'}${reference}`;
     let res: UpstreamResponse;
     try {
       res = await client.request('manifest', `/v2/${route.repository}/manifests/${reference}`, {
-        repository: route.repository, headers: { accept: accept || ALL_MANIFEST_TYPES },
+        repository: route.repository, headers: { accept: accept || ALL_MANIFEST_TYPES }, trace,
       });
     } catch (e) {
       throw fromUpstreamError(e);

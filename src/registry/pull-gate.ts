@@ -3,6 +3,7 @@
  * The gateway core alone serves everything (`openGate`); the gate (src/gate) enforces policy.
  */
 import type { StoredManifest } from '../storage/manifest-store.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { Route } from '../upstream/routing.js';
 
 export interface PullRequest {
@@ -16,6 +17,8 @@ export interface PullRequest {
   principal?: string;
   /** a `bypass:` grant applies (break-glass) */
   bypass?: boolean;
+  /** the request's trace: the gate's spans are its children */
+  trace: TraceContext;
 }
 
 export interface PullGate {

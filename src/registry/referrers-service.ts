@@ -4,6 +4,7 @@
  */
 import { RegistryError } from '../errors.js';
 import { header } from '../upstream/client.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { Route } from '../upstream/routing.js';
 import { OCI_INDEX } from './media-types.js';
 import { fromUpstreamError, fromUpstreamResponse } from './upstream-errors.js';
@@ -17,17 +18,17 @@ const MAX_REFERRERS_BYTES = 4 * 1024 * 1024;
 export class ReferrersService {
   constructor(private readonly upstreams: Upstreams) {}
 
-  async list(route: Route, digest: string, artifactType: string | undefined): Promise<ReferrersAnswer> {
+  async list(route: Route, digest: string, artifactType: string | undefined, trace: TraceContext): Promise<ReferrersAnswer> {
     const client = this.upstreams.get(route.upstream);
     const qs = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
-    const res = await client.request('referrers', `/v2/${route.repository}/referrers/${digest}${qs}`, { repository: route.repository, headers: { accept: OCI_INDEX } })
+    const res = await client.request('referrers', `/v2/${route.repository}/referrers/${digest}${qs}`, { repository: route.repository, headers: { accept: OCI_INDEX }, trace })
       .catch((e) => { throw fromUpstreamError(e); });
     let manifests: Descriptor[];
     if (res.status === 200) {
       manifests = parseIndex(await readSmall(res.body), route.upstream);
     } else if (res.status === 404 || res.status === 405 || res.status === 400) {
       await res.body.dump().catch(() => {});
-      manifests = await this.fromTagSchema(route, digest);
+      manifests = await this.fromTagSchema(route, digest, trace);
     } else {
       throw await fromUpstreamResponse(route.upstream, res, `referrers of ${digest}`, 'MANIFEST_UNKNOWN');
     }
@@ -40,10 +41,10 @@ export class ReferrersService {
     };
   }
 
-  private async fromTagSchema(route: Route, digest: string): Promise<Descriptor[]> {
+  private async fromTagSchema(route: Route, digest: string, trace: TraceContext): Promise<Descriptor[]> {
     const tag = digest.replace(':', '-');
     const client = this.upstreams.get(route.upstream);
-    const res = await client.request('referrers', `/v2/${route.repository}/manifests/${tag}`, { repository: route.repository, headers: { accept: OCI_INDEX } })
+    const res = await client.request('referrers', `/v2/${route.repository}/manifests/${tag}`, { repository: route.repository, headers: { accept: OCI_INDEX }, trace })
       .catch((e) => { throw fromUpstreamError(e); });
     if (res.status === 404) { await res.body.dump().catch(() => {}); return []; }
     if (res.status !== 200) throw await fromUpstreamResponse(route.upstream, res, `referrers tag ${tag}`, 'MANIFEST_UNKNOWN');

@@ -1,6 +1,7 @@
 /** tags/list passed through with `n`/`last` checked and the `Link` header rewritten to the client's name. */
 import { RegistryError } from '../errors.js';
 import { header } from '../upstream/client.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { Route } from '../upstream/routing.js';
 import { TAG_RE } from './reference.js';
 import { fromUpstreamError, fromUpstreamResponse } from './upstream-errors.js';
@@ -11,7 +12,7 @@ export interface TagsAnswer { body: string; link?: string }
 export class TagsService {
   constructor(private readonly upstreams: Upstreams) {}
 
-  async list(route: Route, clientName: string, query: { n?: string; last?: string; ns?: string }): Promise<TagsAnswer> {
+  async list(route: Route, clientName: string, query: { n?: string; last?: string; ns?: string }, trace: TraceContext): Promise<TagsAnswer> {
     const params = new URLSearchParams();
     if (query.n !== undefined) {
       if (!/^\d{1,6}$/.test(query.n)) throw new RegistryError('UNSUPPORTED', `n must be a positive integer, got ${JSON.stringify(query.n.slice(0, 20))}`, { status: 400 });
@@ -23,7 +24,7 @@ export class TagsService {
     }
     const qs = params.toString();
     const client = this.upstreams.get(route.upstream);
-    const res = await client.request('tags', `/v2/${route.repository}/tags/list${qs ? `?${qs}` : ''}`, { repository: route.repository })
+    const res = await client.request('tags', `/v2/${route.repository}/tags/list${qs ? `?${qs}` : ''}`, { repository: route.repository, trace })
       .catch((e) => { throw fromUpstreamError(e); });
     if (res.status !== 200) throw await fromUpstreamResponse(route.upstream, res, `tags of ${route.repository}`, 'NAME_UNKNOWN');
     const text = await res.body.text();

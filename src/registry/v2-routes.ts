@@ -7,6 +7,7 @@ import type { Context, Next } from 'koa';
 import { RegistryError } from '../errors.js';
 import type { Router } from '../upstream/routing.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { requestTrace } from '../telemetry/trace-context.js';
 import type { Logger } from '../log.js';
 import type { BlobService } from './blob-service.js';
 import type { ManifestService } from './manifest-service.js';
@@ -106,8 +107,9 @@ export function v2Routes(deps: V2Deps) {
     const name = checkName(parsed.name);
     const ns = single(ctx.query.ns);
     const route = deps.router.resolve(name, ns);
+    const trace = requestTrace(ctx.state);
     const pull: PullRequest = {
-      route, clientName: name, method: method as 'GET' | 'HEAD', principal: ctx.state.principal, bypass: ctx.state.bypass?.(route.repository),
+      route, clientName: name, method: method as 'GET' | 'HEAD', principal: ctx.state.principal, bypass: ctx.state.bypass?.(route.repository), trace,
       ...(parsed.kind === 'manifest' ? { reference: parsed.ref } : {}),
     };
     ctx.state.repository = `${route.upstream}/${route.repository}`;
@@ -115,7 +117,7 @@ export function v2Routes(deps: V2Deps) {
     switch (parsed.kind) {
       case 'manifest': {
         const ref = parseReference(parsed.ref);
-        const m = await deps.manifests.get(route, ref, ctx.get('accept') || undefined);
+        const m = await deps.manifests.get(route, ref, ctx.get('accept') || undefined, trace);
         await deps.gate.manifest(pull, m, ref.kind === 'tag');
         ctx.status = 200;
         ctx.set('Docker-Content-Digest', m.digest);
@@ -132,7 +134,7 @@ export function v2Routes(deps: V2Deps) {
         const digest = checkDigest(parsed.digest);
         await deps.gate.blob(pull, digest);
         if (method === 'HEAD') {
-          const a = await deps.blobs.head(route, digest);
+          const a = await deps.blobs.head(route, digest, trace);
           ctx.status = 200;
           ctx.set('Docker-Content-Digest', digest);
           ctx.set('Accept-Ranges', 'bytes');
@@ -143,7 +145,7 @@ export function v2Routes(deps: V2Deps) {
           if (a.size !== undefined) ctx.set('Content-Length', String(a.size));
           return;
         }
-        const a = await deps.blobs.get(route, digest, ctx.get('range') || undefined, 'send');
+        const a = await deps.blobs.get(route, digest, ctx.get('range') || undefined, trace, 'send');
         const res = ctx.res;
         ctx.status = a.status;
         ctx.respond = false;
@@ -175,7 +177,7 @@ export function v2Routes(deps: V2Deps) {
         return;
       }
       case 'tags': {
-        const a = await deps.tags.list(route, name, { n: single(ctx.query.n), last: single(ctx.query.last), ns });
+        const a = await deps.tags.list(route, name, { n: single(ctx.query.n), last: single(ctx.query.last), ns }, trace);
         ctx.status = 200;
         ctx.type = 'application/json';
         if (a.link) ctx.set('Link', a.link);
@@ -185,7 +187,7 @@ export function v2Routes(deps: V2Deps) {
       case 'referrers': {
         const digest = checkDigest(parsed.digest);
         const artifactType = single(ctx.query.artifactType);
-        const a = await deps.referrers.list(route, digest, artifactType);
+        const a = await deps.referrers.list(route, digest, artifactType, trace);
         ctx.status = 200;
         ctx.type = 'application/vnd.oci.image.index.v1+json';
         if (a.filtered) ctx.set('OCI-Filters-Applied', 'artifactType');

@@ -70,6 +70,10 @@ export const Attr = {
   queueWaitMs: 'portcullis.queue.wait_ms',
   /** vulnerabilities found by a scan */
   findings: 'portcullis.findings',
+  /** the access decision: open, allow, break_glass or refused */
+  authResult: 'portcullis.auth.result',
+  /** the token name of the caller (never the token) */
+  principal: 'portcullis.principal',
   webhookEvent: 'portcullis.webhook.event',
   webhookAttempt: 'portcullis.webhook.attempt',
 } as const;

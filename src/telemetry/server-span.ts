@@ -1,13 +1,14 @@
 /**
  * Koa middleware: one SERVER span per request, child of the client's W3C `traceparent` when sent.
  * It runs outermost (before the access log and the error writer) and ends when the response is
- * finished or aborted, so streamed blobs are timed to their last byte.
+ * finished or aborted, so streamed blobs are timed to their last byte. The request's trace
+ * context is `ctx.state.trace` for the layers below (requestTrace).
  */
 import type { Context, Middleware, Next } from 'koa';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, defaultTextMapGetter, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Attr, ROUTE_TEMPLATES, Semconv, serverSpanName } from './attributes.js';
-import { markClientTrace } from './tracing.js';
+import { markClientTrace } from './trace-context.js';
 
 const propagator = new W3CTraceContextPropagator();
 
@@ -32,7 +33,8 @@ export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string
     const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER }, parent);
     const active = parent === ROOT_CONTEXT ? trace.setSpan(ROOT_CONTEXT, span) : markClientTrace(trace.setSpan(parent, span));
     // Not sampled: the context still carries the span, so children know not to record.
-    if (!span.isRecording()) return context.with(active, next);
+    ctx.state.trace = active;
+    if (!span.isRecording()) return next();
     const socket = ctx.req.socket;
     const ua = ctx.get('user-agent');
     span.setAttributes({
@@ -62,7 +64,7 @@ export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string
       span.end();
     });
     try {
-      await context.with(active, next);
+      await next();
     } catch (e) {
       thrown = e;
       if (e instanceof Error) span.recordException(e);

@@ -1,31 +1,40 @@
 /**
  * Spans around units of work, through the OpenTelemetry API (a no-op until the SDK is registered
- * by telemetry setup). Span and attribute names live in attributes.ts.
+ * by telemetry setup). Each helper takes the parent's TraceContext and hands its own to the work
+ * it wraps (trace-context.ts). Span and attribute names live in attributes.ts.
  */
 import { trace, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { Attr, Semconv, SpanName } from './attributes.js';
+import { isRecording, type TraceContext } from './trace-context.js';
 
 export const tracer = trace.getTracer('portcullis', PORTCULLIS_VERSION);
 
-/** Runs `fn` inside a child span of the active one; records exceptions and ends the span. */
-export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (e) {
-      span.recordException(e as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
-      throw e;
-    } finally {
-      span.end();
-    }
-  });
+function failed(span: Span, e: unknown): void {
+  span.recordException(e as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
 }
 
-/** True when the active span records: child spans below are only worth making then. */
-function tracing(): boolean {
-  return trace.getActiveSpan()?.isRecording() === true;
+/**
+ * Runs `fn` inside a new span, a child of `parent` (a root when there is none); records
+ * exceptions and ends the span. `fn` gets the span and the context its own children hang from.
+ */
+export async function withSpan<T>(parent: TraceContext, name: string, attributes: Attributes, fn: (span: Span, ctx: TraceContext) => Promise<T>): Promise<T> {
+  const span = tracer.startSpan(name, { attributes }, parent);
+  try {
+    return await fn(span, trace.setSpan(parent, span));
+  } catch (e) {
+    failed(span, e);
+    throw e;
+  } finally {
+    span.end();
+  }
+}
+
+/** Like withSpan, but only below a recording span (details of a request, never a trace of their own). */
+export function childSpan<T>(parent: TraceContext, name: string, attributes: Attributes, fn: (ctx: TraceContext) => Promise<T>): Promise<T> {
+  if (!isRecording(parent)) return fn(parent);
+  return withSpan(parent, name, attributes, (_span, ctx) => fn(ctx));
 }
 
 /** An upstream URL without credentials or query (token URLs carry account names and scopes). */
@@ -47,10 +56,11 @@ export interface UpstreamSpanInfo {
 
 /**
  * One CLIENT span per upstream request (auth, retries and redirects included), ended when the
- * response headers arrive. `statusOf` reads the HTTP status from the result.
+ * response headers arrive. `statusOf` reads the HTTP status from the result; `fn` gets the
+ * context of the span (a token request it needs is its child).
  */
-export async function tracedUpstream<T>(info: UpstreamSpanInfo, fn: () => Promise<T>, statusOf: (result: T) => number): Promise<T> {
-  if (!tracing()) return fn();
+export async function tracedUpstream<T>(parent: TraceContext, info: UpstreamSpanInfo, fn: (ctx: TraceContext) => Promise<T>, statusOf: (result: T) => number): Promise<T> {
+  if (!isRecording(parent)) return fn(parent);
   const url = safeUrl(info.url);
   const attributes: Attributes = {
     [Attr.upstream]: info.upstream,
@@ -63,31 +73,29 @@ export async function tracedUpstream<T>(info: UpstreamSpanInfo, fn: () => Promis
     attributes[Semconv.serverAddress] = u.hostname;
     attributes[Semconv.serverPort] = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
   }
-  return tracer.startActiveSpan(SpanName.upstreamRequest, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-    try {
-      const result = await fn();
-      const status = statusOf(result);
-      span.setAttribute(Semconv.httpResponseStatusCode, status);
-      if (status >= 400) {
-        span.setAttribute(Semconv.errorType, String(status));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      return result;
-    } catch (e) {
-      span.recordException(e as Error);
-      span.setAttribute(Semconv.errorType, (e as Error)?.name ?? 'Error');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
-      throw e;
-    } finally {
-      span.end();
+  const span = tracer.startSpan(SpanName.upstreamRequest, { kind: SpanKind.CLIENT, attributes }, parent);
+  try {
+    const result = await fn(trace.setSpan(parent, span));
+    const status = statusOf(result);
+    span.setAttribute(Semconv.httpResponseStatusCode, status);
+    if (status >= 400) {
+      span.setAttribute(Semconv.errorType, String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
     }
-  });
+    return result;
+  } catch (e) {
+    span.setAttribute(Semconv.errorType, (e as Error)?.name ?? 'Error');
+    failed(span, e);
+    throw e;
+  } finally {
+    span.end();
+  }
 }
 
 /** A cache lookup span (`portcullis.cache`, `portcullis.cache.hit` = found). No extra async frame: lookups are hot. */
-export function cacheLookup<T>(cache: string, fn: () => Promise<T | undefined>): Promise<T | undefined> {
-  if (!tracing()) return fn();
-  const span = tracer.startSpan(SpanName.cacheLookup, { kind: SpanKind.INTERNAL, attributes: { [Attr.cache]: cache } });
+export function cacheLookup<T>(parent: TraceContext, cache: string, fn: () => Promise<T | undefined>): Promise<T | undefined> {
+  if (!isRecording(parent)) return fn();
+  const span = tracer.startSpan(SpanName.cacheLookup, { kind: SpanKind.INTERNAL, attributes: { [Attr.cache]: cache } }, parent);
   return fn().then(
     (found) => { span.setAttribute(Attr.cacheHit, found !== undefined); span.end(); return found; },
     (e: unknown) => { span.recordException(e as Error); span.end(); throw e; },
@@ -95,9 +103,9 @@ export function cacheLookup<T>(cache: string, fn: () => Promise<T | undefined>):
 }
 
 /** The synchronous variant, for in-memory indexes. */
-export function cacheLookupSync<T>(cache: string, fn: () => T | undefined): T | undefined {
-  if (!tracing()) return fn();
-  const span = tracer.startSpan(SpanName.cacheLookup, { kind: SpanKind.INTERNAL, attributes: { [Attr.cache]: cache } });
+export function cacheLookupSync<T>(parent: TraceContext, cache: string, fn: () => T | undefined): T | undefined {
+  if (!isRecording(parent)) return fn();
+  const span = tracer.startSpan(SpanName.cacheLookup, { kind: SpanKind.INTERNAL, attributes: { [Attr.cache]: cache } }, parent);
   try {
     const found = fn();
     span.setAttribute(Attr.cacheHit, found !== undefined);
@@ -107,13 +115,7 @@ export function cacheLookupSync<T>(cache: string, fn: () => T | undefined): T | 
   }
 }
 
-/** Like withSpan, but only below a recording span (details of a request, never a trace of their own). */
-export function childSpan<T>(name: string, attributes: Attributes, fn: (span?: Span) => Promise<T>): Promise<T> {
-  if (!tracing()) return fn();
-  return withSpan(name, attributes, fn);
-}
-
 /** Tag → digest resolution (tag cache, then a HEAD or GET upstream). */
-export function tracedTagResolve<T>(tag: string, fn: () => Promise<T>): Promise<T> {
-  return childSpan(SpanName.tagResolve, { [Attr.reference]: tag }, fn);
+export function tracedTagResolve<T>(parent: TraceContext, tag: string, fn: (ctx: TraceContext) => Promise<T>): Promise<T> {
+  return childSpan(parent, SpanName.tagResolve, { [Attr.reference]: tag }, fn);
 }

@@ -9,6 +9,7 @@ import { startTracing, tracesUrl } from './tracing.js';
 import { serverSpanMiddleware } from './server-span.js';
 import { cacheLookup, safeUrl, withSpan } from './spans.js';
 import { Attr, Semconv, SpanName } from './attributes.js';
+import { requestTrace, traceLogFields } from './trace-context.js';
 
 async function serve(app: Koa): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(app.callback());
@@ -30,8 +31,9 @@ function appWith(tracer: ReturnType<typeof startTracing>['tracer'], lines: strin
     if (ctx.path === '/boom') throw new Error('boom');
     ctx.state.route = 'manifest';
     ctx.state.repository = 'dockerhub/library/alpine';
-    await cacheLookup('manifest', async () => undefined);
-    await withSpan(SpanName.policy, {}, async () => { log.info('deciding'); });
+    const trace = requestTrace(ctx.state);
+    await cacheLookup(trace, 'manifest', async () => undefined);
+    await withSpan(trace, SpanName.policy, {}, async (_span, inner) => { log.info('deciding', traceLogFields(inner)); });
     ctx.body = 'ok';
   });
   return app;

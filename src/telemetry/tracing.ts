@@ -1,20 +1,20 @@
 /**
  * OpenTelemetry traces: a tracer provider whose spans are encoded as they end and exported in
- * batches over OTLP/HTTP, parent-based ratio sampling, the service resource, W3C trace context,
- * trace ids in log lines.
+ * batches over OTLP/HTTP, parent-based ratio sampling, the service resource.
  * Off (nothing registered, nothing on the request path) when `telemetry.otlpEndpoint` is empty.
+ * No context manager is installed: parents are passed by hand (trace-context.ts), W3C trace
+ * context is read by the server span (server-span.ts).
  *
  * The OpenTelemetry API allows one global tracer provider per process. Portcullis registers one
  * switchable provider once and points it at the running gateway's SDK provider, so gateways
  * started one after another in a process (tests) each get their own pipeline.
  */
 import os from 'node:os';
-import { ProxyTracerProvider, TraceFlags, createContextKey, trace, context, type Context, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
+import { ProxyTracerProvider, trace, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { setLogContext, type Logger } from '../log.js';
+import type { Logger } from '../log.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { Semconv } from './attributes.js';
 import { EncodingSpanProcessor } from './encoding-span-processor.js';
@@ -64,10 +64,10 @@ class SwitchTracer implements Tracer {
   }) as Tracer['startActiveSpan'];
 }
 
-/** Registered once: installs the AsyncLocalStorage context manager and the W3C propagators. */
-class SwitchableTracerProvider extends NodeTracerProvider {
+/** The process' global tracer provider, registered once. */
+class SwitchableTracerProvider implements TracerProvider {
   target: TracerProvider | undefined;
-  override getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
+  getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
     return new SwitchTracer(this, name, version, options);
   }
 }
@@ -77,7 +77,7 @@ let global: SwitchableTracerProvider | undefined;
 function globalProvider(): SwitchableTracerProvider {
   if (!global) {
     global = new SwitchableTracerProvider();
-    global.register();
+    trace.setGlobalTracerProvider(global);
   }
   return global;
 }
@@ -108,29 +108,6 @@ class LoggingExporter implements SpanExporter {
   }
   shutdown(): Promise<void> { return this.inner.shutdown(); }
   forceFlush(): Promise<void> { return this.inner.forceFlush?.() ?? Promise.resolve(); }
-}
-
-const CLIENT_TRACE = createContextKey('portcullis.client-trace');
-
-/** Marks a request's context as continuing a trace the client started (its `traceparent`). */
-export function markClientTrace(ctx: Context): Context {
-  return ctx.setValue(CLIENT_TRACE, true);
-}
-
-/**
- * Trace and span ids of the active span, for every log line: when the trace is recorded, or when
- * the client started it (its own logs have the id). The ids of a new trace that was not sampled
- * are recorded nowhere, so they are left out.
- */
-export function activeTraceFields(): Record<string, unknown> | undefined {
-  const ctx = context.active();
-  const span = trace.getSpan(ctx);
-  if (!span) return undefined;
-  const c = span.spanContext();
-  const sampled = (c.traceFlags & TraceFlags.SAMPLED) !== 0;
-  if (!sampled && ctx.getValue(CLIENT_TRACE) !== true) return undefined;
-  if (!trace.isSpanContextValid(c)) return undefined;
-  return { trace_id: c.traceId, span_id: c.spanId, trace_flags: sampled ? '01' : '00' };
 }
 
 /**
@@ -189,16 +166,12 @@ export function startTracing(opts: TracingOptions): Tracing {
   });
   const switchable = globalProvider();
   switchable.target = provider;
-  setLogContext(activeTraceFields);
   opts.logger.info('tracing on', { endpoint: url, sampleRatio: opts.sampleRatio, serviceName: opts.serviceName });
   return {
     tracer: provider.getTracer('portcullis', PORTCULLIS_VERSION),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
-      if (switchable.target === provider) {
-        switchable.target = undefined;
-        setLogContext(() => undefined);
-      }
+      if (switchable.target === provider) switchable.target = undefined;
       await bounded(provider.shutdown(), 5_000);
     },
   };

@@ -15,6 +15,7 @@ import { CircuitBreaker } from './breaker.js';
 import { UpstreamError } from './upstream-error.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { tracedUpstream } from '../telemetry/spans.js';
+import { NO_TRACE, type TraceContext } from '../telemetry/trace-context.js';
 import { bulkGet } from './bulk-get.js';
 import { readSlabs } from '../buffers/slab-pool.js';
 
@@ -37,6 +38,8 @@ export interface RequestOptions {
   /** repository for the auth scope */
   repository?: string;
   signal?: AbortSignal;
+  /** the trace the request belongs to (its span is a child) */
+  trace?: TraceContext;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -85,9 +88,9 @@ export class UpstreamClient {
     this.breaker = new CircuitBreaker(cfg.maxFailures, cfg.breakerCooldown);
     const creds = cfg.username !== undefined && cfg.password !== undefined ? { username: cfg.username, password: cfg.password } : undefined;
     if (creds) this.basic = 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-    this.tokens = new TokenCache(async (url, headers) => {
+    this.tokens = new TokenCache(async (url, headers, trace) => {
       const started = performance.now();
-      const res = await tracedUpstream({ upstream: name, kind: 'token', method: 'GET', url }, () => this.raw('GET', url, { ...headers, accept: 'application/json' }), (r) => r.statusCode);
+      const res = await tracedUpstream(trace, { upstream: name, kind: 'token', method: 'GET', url }, () => this.raw('GET', url, { ...headers, accept: 'application/json' }), (r) => r.statusCode);
       deps.metrics.upstreamDuration.observe({ upstream: name, kind: 'token' }, (performance.now() - started) / 1000);
       deps.metrics.upstreamRequests.inc({ upstream: name, kind: 'token', status: String(res.statusCode) });
       return { status: res.statusCode, json: () => res.body.json() };
@@ -107,10 +110,10 @@ export class UpstreamClient {
 
   /** A request to `path` (starting with /v2/) with auth, retries, breaker and redirects; one client span. */
   request(kind: UpstreamKind, path: string, opts: RequestOptions = {}): Promise<UpstreamResponse> {
-    return tracedUpstream({ upstream: this.name, kind, method: opts.method ?? 'GET', url: this.baseUrl + path }, () => this.send(kind, path, opts), (r) => r.status);
+    return tracedUpstream(opts.trace ?? NO_TRACE, { upstream: this.name, kind, method: opts.method ?? 'GET', url: this.baseUrl + path }, (trace) => this.send(kind, path, opts, trace), (r) => r.status);
   }
 
-  private async send(kind: UpstreamKind, path: string, opts: RequestOptions): Promise<UpstreamResponse> {
+  private async send(kind: UpstreamKind, path: string, opts: RequestOptions, trace: TraceContext): Promise<UpstreamResponse> {
     const method = opts.method ?? 'GET';
     let attempt = 0;
     for (;;) {
@@ -121,7 +124,7 @@ export class UpstreamClient {
       this.deps.metrics.breakerOpen.set({ upstream: this.name }, 0);
       const started = performance.now();
       try {
-        const res = await this.once(kind, method, this.baseUrl + path, opts);
+        const res = await this.once(kind, method, this.baseUrl + path, opts, trace);
         this.deps.metrics.upstreamDuration.observe({ upstream: this.name, kind }, (performance.now() - started) / 1000);
         this.deps.metrics.upstreamRequests.inc({ upstream: this.name, kind, status: String(res.status) });
         if (res.status >= 500) {
@@ -152,7 +155,7 @@ export class UpstreamClient {
     }
   }
 
-  private async once(kind: UpstreamKind, method: string, url: string, opts: RequestOptions): Promise<UpstreamResponse> {
+  private async once(kind: UpstreamKind, method: string, url: string, opts: RequestOptions, trace: TraceContext): Promise<UpstreamResponse> {
     const scope = opts.repository ? `repository:${opts.repository}:pull` : '';
     const headers: Record<string, string> = {
       'user-agent': `portcullis/${PORTCULLIS_VERSION}`,
@@ -174,7 +177,7 @@ export class UpstreamClient {
         if (scope) this.tokens.invalidate(scope);
         let token: string;
         try {
-          token = await this.tokens.get(bearerCh, scope);
+          token = await this.tokens.get(bearerCh, scope, trace);
         } catch (e) {
           throw new UpstreamError(this.name, 'auth', `upstream ${this.name}: ${(e as Error).message}`, 502);
         }

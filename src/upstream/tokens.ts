@@ -3,10 +3,12 @@
  * anonymously or with Basic credentials, and cache it per scope until it expires.
  * Concurrent requests for the same scope share one token fetch.
  */
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { Challenge } from './challenge.js';
 
 export interface TokenFetcher {
-  (url: string, headers: Record<string, string>): Promise<{ status: number; json: () => Promise<unknown> }>;
+  /** `trace`: the upstream request that needs the token (the token request is its child span) */
+  (url: string, headers: Record<string, string>, trace: TraceContext): Promise<{ status: number; json: () => Promise<unknown> }>;
 }
 
 interface CachedToken { token: string; expiresAt: number }
@@ -29,7 +31,7 @@ export class TokenCache {
     return undefined;
   }
 
-  async get(challenge: Challenge, fallbackScope: string): Promise<string> {
+  async get(challenge: Challenge, fallbackScope: string, trace: TraceContext): Promise<string> {
     const realm = challenge.params.realm;
     if (!realm || !/^https?:\/\//.test(realm)) throw new Error(`upstream sent a Bearer challenge without a usable realm (${JSON.stringify(realm ?? '')})`);
     const service = challenge.params.service ?? '';
@@ -39,7 +41,7 @@ export class TokenCache {
     if (hit && hit.expiresAt > this.now()) return hit.token;
     const inflight = this.pending.get(key);
     if (inflight) return inflight;
-    const p = this.fetchToken(realm, service, scope).finally(() => this.pending.delete(key));
+    const p = this.fetchToken(realm, service, scope, trace).finally(() => this.pending.delete(key));
     this.pending.set(key, p);
     const token = await p;
     return token;
@@ -49,13 +51,13 @@ export class TokenCache {
     for (const k of [...this.tokens.keys()]) if (k.endsWith('\n' + scope)) this.tokens.delete(k);
   }
 
-  private async fetchToken(realm: string, service: string, scope: string): Promise<string> {
+  private async fetchToken(realm: string, service: string, scope: string, trace: TraceContext): Promise<string> {
     const url = new URL(realm);
     if (service) url.searchParams.set('service', service);
     if (scope) for (const s of scope.split(' ')) url.searchParams.append('scope', s);
     const headers: Record<string, string> = {};
     if (this.credentials) headers.authorization = 'Basic ' + Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64');
-    const res = await this.fetcher(url.toString(), headers);
+    const res = await this.fetcher(url.toString(), headers, trace);
     if (res.status !== 200) throw new Error(`token endpoint ${url.origin}${url.pathname} answered ${res.status}${this.credentials ? ' (check the upstream username/password)' : ''}`);
     const body = (await res.json()) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
     const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;

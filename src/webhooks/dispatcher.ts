@@ -5,7 +5,7 @@
  * then one log line and a metric. Shutdown drains what is in flight (bounded) and drops the rest.
  */
 import { Agent, request } from 'undici';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Link } from '@opentelemetry/api';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { tracer } from '../telemetry/spans.js';
@@ -44,7 +44,10 @@ export interface EventSource {
   off?(event: string, listener: (...args: any[]) => void): unknown;
 }
 
-/** Names of the gate's event arguments (src/gate/gate-events.ts), first always the Verdict. */
+/**
+ * Names of the gate's event arguments (src/gate/gate-events.ts), first always the Verdict; the
+ * argument after them is the trace context of the work that raised the event.
+ */
 const ARGUMENTS: Record<WebhookEventName, readonly string[]> = {
   'pull.denied': ['verdict', 'pull'],
   'image.newly_denied': ['verdict', 'previous'],
@@ -92,20 +95,20 @@ export class WebhookDispatcher {
    * arguments become `data`: {verdict, pull} | {verdict, previous} | {verdict, error}.
    */
   subscribe(source: EventSource): () => void {
-    const listeners = WEBHOOK_EVENTS.map((name) => [name, (...args: unknown[]) => this.publish(name, eventData(name, args))] as const);
+    const listeners = WEBHOOK_EVENTS.map((name) => [name, (...args: unknown[]) => this.publish(name, eventData(name, args), args[ARGUMENTS[name].length] as Context | undefined)] as const);
     for (const [name, l] of listeners) source.on(name, l);
     return () => { for (const [name, l] of listeners) source.off?.(name, l); };
   }
 
-  /** Queues the event for every endpoint that wants it. Never throws, never waits. */
-  publish(name: WebhookEventName, payload: unknown): void {
+  /** Queues the event for every endpoint that wants it; its delivery spans link to `raisedIn`. Never throws, never waits. */
+  publish(name: WebhookEventName, payload: unknown, raisedIn?: Context): void {
     try {
       const wanting = this.queues.filter((q) => !q.endpoint.events || q.endpoint.events.includes(name));
       if (wanting.length === 0) return;
       if (this.closed) { this.count(name, 'dropped', wanting.length); return; }
       const event = toCloudEvent(name, payload, this.opts.source);
       const body = serializeEvent(event);
-      const parent = trace.getActiveSpan()?.spanContext();
+      const parent = raisedIn && trace.getSpan(raisedIn)?.spanContext();
       const link = parent && trace.isSpanContextValid(parent) ? { context: parent } : undefined;
       for (const q of wanting) {
         if (this.size(q) >= (this.opts.queueLimit ?? 1000)) {

@@ -31,6 +31,14 @@ for (let i = 0; i < 16; i++) {
   HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
+import { ORIGIN_NANOS, ORIGIN_SEC, RecordedSpan } from './span-recorder.js';
+
+/** Strings from a bounded set (attribute keys, span names) are encoded once: length prefix and UTF-8 bytes. */
+const ENCODED = new Map<string, Buffer>();
+const MAX_ENCODED = 4096;
+/** Strings longer than this are written by Buffer#write (one native call) rather than a loop per character. */
+const NATIVE_FROM = 24;
+
 function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
@@ -78,7 +86,20 @@ class Writer {
   }
 
   tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
+    const key = (field << 3) | wire;
+    if (key > 0x7f) return this.varint(key);
+    this.grow(1);
+    this.buf[this.pos++] = key;
+  }
+
+  /** `length` bytes of `from` at `at`, length-prefixed (an id kept as bytes) */
+  idBytes(from: Buffer, at: number, length: number): void {
+    this.grow(1 + length);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = length;
+    for (let i = 0; i < length; i++) b[p++] = from[at + i]!;
+    this.pos = p;
   }
 
   fixed32(v: number): void {
@@ -89,8 +110,21 @@ class Writer {
 
   /** nanoseconds since the epoch from an HrTime, without leaving exact integer arithmetic */
   time(t: HrTime): void {
+    this.epochTime(t[0], t[1]);
+  }
+
+  /** a performance.now() reading as nanoseconds since the epoch (span-recorder.ts epochOfPerformance, without its array) */
+  performanceTime(ms: number): void {
+    const whole = Math.floor(ms);
+    const sec = Math.floor(whole / 1000);
+    let nanos = ORIGIN_NANOS + (whole - sec * 1000) * 1e6 + Math.round((ms - whole) * 1e6);
+    let carry = 0;
+    if (nanos >= 1e9) { nanos -= 1e9; carry = 1; }
+    this.epochTime(ORIGIN_SEC + sec + carry, nanos);
+  }
+
+  private epochTime(sec: number, nanos: number): void {
     this.grow(8);
-    const [sec, nanos] = t;
     // sec * 1e9 + nanos as two 32-bit halves: split sec so every product stays below 2^53.
     const secLo = sec % 0x10000;
     const secHi = (sec - secLo) / 0x10000;
@@ -113,6 +147,7 @@ class Writer {
   /** a length-prefixed UTF-8 string */
   string(s: string): void {
     const n = s.length;
+    if (n > NATIVE_FROM) return this.longString(s);
     this.grow(5 + n * 3);
     const start = this.pos;
     const prefix = varintSize(n);
@@ -135,18 +170,54 @@ class Writer {
     this.pos = p;
   }
 
+  private longString(s: string): void {
+    const n = s.length;
+    this.grow(5 + n * 3);
+    const start = this.pos;
+    const prefix = varintSize(n);
+    const bytes = this.buf.write(s, start + prefix, 'utf8');
+    if (bytes !== n && varintSize(bytes) !== prefix) {
+      // not ASCII, and the UTF-8 length needs a longer prefix than the character count did
+      this.buf.copyWithin(start + varintSize(bytes), start + prefix, start + prefix + bytes);
+    }
+    this.varint(bytes);
+    this.pos += bytes;
+  }
+
+  /** A string of a small set (keys, names): its encoding is kept and copied. */
+  knownString(s: string): void {
+    let e = ENCODED.get(s);
+    if (!e) {
+      if (ENCODED.size >= MAX_ENCODED) return this.string(s);
+      const utf8 = Buffer.from(s, 'utf8');
+      const w = new Writer(utf8.length + 5);
+      w.varint(utf8.length);
+      e = Buffer.concat([w.buf.subarray(0, w.pos), utf8]);
+      ENCODED.set(s, e);
+    }
+    const n = e.length;
+    this.grow(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = e[i]!;
+    this.pos = p;
+  }
+
   /** an id (trace, span) given as hex, as bytes */
   hexBytes(hex: string): void {
     const n = hex.length >>> 1;
     this.grow(1 + n);
-    this.buf[this.pos++] = n;
     const b = this.buf;
+    let p = this.pos;
+    b[p++] = n;
     for (let i = 0; i < n; i++) {
       const hiNibble = HEX[hex.charCodeAt(2 * i) & 0x7f]!;
       const loNibble = HEX[hex.charCodeAt(2 * i + 1) & 0x7f]!;
-      b[this.pos++] = ((hiNibble << 4) | loNibble) & 0xff;
+      b[p++] = ((hiNibble << 4) | loNibble) & 0xff;
     }
+    this.pos = p;
   }
+
 
   bytes(v: Uint8Array): void {
     this.varint(v.length);
@@ -226,7 +297,7 @@ function anyValue(w: Writer, value: unknown): void {
 
 function keyValue(w: Writer, key: string, value: unknown): void {
   w.tag(1, LEN);
-  w.string(key);
+  w.knownString(key);
   w.tag(2, LEN);
   const at = w.begin();
   anyValue(w, value);
@@ -240,6 +311,16 @@ function attributes(w: Writer, attrs: Attributes | undefined, field: number): vo
     w.tag(field, LEN);
     const at = w.begin();
     keyValue(w, key, attrs[key]);
+    w.end(at);
+  }
+}
+
+/** Attributes kept as two lists (RecordedSpan). */
+function attributeLists(w: Writer, keys: readonly string[], values: readonly unknown[], field: number): void {
+  for (let i = 0; i < keys.length; i++) {
+    w.tag(field, LEN);
+    const at = w.begin();
+    keyValue(w, keys[i]!, values[i]);
     w.end(at);
   }
 }
@@ -282,21 +363,44 @@ function link(w: Writer, l: Link & { droppedAttributesCount?: number }): void {
   w.end(at);
 }
 
+/** identity() and the parent span id of a RecordedSpan, copied from the bytes its ids were cut from */
+function recordedIdentity(w: Writer, s: RecordedSpan, c: SpanContext): void {
+  w.tag(1, LEN);
+  if (s.traceIdBytes) w.idBytes(s.traceIdBytes.bytes, s.traceIdBytes.at, 16);
+  else w.hexBytes(c.traceId);
+  w.tag(2, LEN);
+  w.idBytes(s.spanIdBytes.bytes, s.spanIdBytes.at, 8);
+  const state = c.traceState?.serialize();
+  if (state) { w.tag(3, LEN); w.string(state); }
+  const parent = s.parentSpanContext;
+  if (s.parentSpanIdBytes) { w.tag(4, LEN); w.idBytes(s.parentSpanIdBytes.bytes, s.parentSpanIdBytes.at, 8); }
+  else if (parent?.spanId) { w.tag(4, LEN); w.hexBytes(parent.spanId); }
+}
+
 function span(w: Writer, s: ReadableSpan): void {
   const at = w.begin();
   const c = s.spanContext();
-  identity(w, c);
   const parent = s.parentSpanContext;
-  if (parent?.spanId) { w.tag(4, LEN); w.hexBytes(parent.spanId); }
+  const recorded = s instanceof RecordedSpan ? s : undefined;
+  if (recorded) {
+    recordedIdentity(w, recorded, c);
+  } else {
+    identity(w, c);
+    if (parent?.spanId) { w.tag(4, LEN); w.hexBytes(parent.spanId); }
+  }
   w.tag(5, LEN);
-  w.string(s.name);
+  if (recorded) w.knownString(s.name);
+  else w.string(s.name);
   const kind = s.kind == null ? 0 : s.kind + 1;
   if (kind !== 0) { w.tag(6, VARINT); w.varint(kind); }
   w.tag(7, FIXED64);
-  w.time(s.startTime);
+  if (recorded && !recorded.givenStart) w.performanceTime(recorded.startMs);
+  else w.time(s.startTime);
   w.tag(8, FIXED64);
-  w.time(s.endTime);
-  attributes(w, s.attributes, 9);
+  if (recorded && !recorded.givenStart && !recorded.givenEnd) w.performanceTime(recorded.endMs);
+  else w.time(s.endTime);
+  if (recorded) attributeLists(w, recorded.attributeKeys, recorded.attributeValues, 9);
+  else attributes(w, s.attributes, 9);
   w.tag(10, VARINT);
   w.varint(s.droppedAttributesCount);
   for (const e of s.events) { w.tag(11, LEN); event(w, e); }

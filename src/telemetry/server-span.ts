@@ -5,7 +5,7 @@
  * context is `ctx.state.trace` for the layers below (requestTrace).
  */
 import type { Context, Middleware, Next } from 'koa';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Attr, ROUTE_TEMPLATES, Semconv, serverSpanName } from './attributes.js';
 import { markClientTrace } from './trace-context.js';
@@ -20,11 +20,15 @@ function routeTemplate(route: string | undefined, metricsPath: string): string |
 }
 
 /** `ctx.state.repository` is "<upstream>/<repository>" (upstream names hold no slash). */
-function repositoryAttributes(value: unknown): Attributes {
-  if (typeof value !== 'string') return {};
+function setRepository(span: Span, value: unknown): void {
+  if (typeof value !== 'string') return;
   const i = value.indexOf('/');
-  if (i <= 0) return { [Attr.repository]: value };
-  return { [Attr.upstream]: value.slice(0, i), [Attr.repository]: value.slice(i + 1) };
+  if (i <= 0) {
+    span.setAttribute(Attr.repository, value);
+    return;
+  }
+  span.setAttribute(Attr.upstream, value.slice(0, i));
+  span.setAttribute(Attr.repository, value.slice(i + 1));
 }
 
 export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string }): Middleware {
@@ -35,32 +39,31 @@ export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string
     // Not sampled: the context still carries the span, so children know not to record.
     ctx.state.trace = active;
     if (!span.isRecording()) return next();
-    const socket = ctx.req.socket;
-    const ua = ctx.get('user-agent');
-    span.setAttributes({
-      [Semconv.httpRequestMethod]: ctx.method,
-      [Semconv.urlPath]: ctx.path.slice(0, 1024),
-      [Semconv.urlScheme]: ctx.protocol,
-      [Semconv.clientAddress]: socket.remoteAddress,
-      ...(ua ? { [Semconv.userAgentOriginal]: ua.slice(0, 256) } : {}),
-    });
+    const req = ctx.req;
+    span.setAttribute(Semconv.httpRequestMethod, req.method!);
+    span.setAttribute(Semconv.urlPath, ctx.path.slice(0, 1024));
+    span.setAttribute(Semconv.urlScheme, (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+    const address = req.socket.remoteAddress;
+    if (address) span.setAttribute(Semconv.clientAddress, address);
+    const ua = req.headers['user-agent'];
+    if (ua) span.setAttribute(Semconv.userAgentOriginal, ua.slice(0, 256));
     let thrown: unknown;
     ctx.res.once('close', () => {
       const route = ctx.state.route as string | undefined;
       const template = routeTemplate(route, opts.metricsPath);
       const status = ctx.res.statusCode;
       const code = ctx.state.errorCode as string | undefined;
-      const attributes: Attributes = { [Semconv.httpResponseStatusCode]: status, ...repositoryAttributes(ctx.state.repository) };
-      if (template) attributes[Semconv.httpRoute] = template;
-      else if (route) attributes[Attr.route] = route;
-      if (code) attributes[Attr.errorCode] = code;
-      if (!ctx.res.writableFinished) attributes[Attr.aborted] = true;
+      span.updateName(serverSpanName(ctx.method, template));
+      span.setAttribute(Semconv.httpResponseStatusCode, status);
+      setRepository(span, ctx.state.repository);
+      if (template) span.setAttribute(Semconv.httpRoute, template);
+      else if (route) span.setAttribute(Attr.route, route);
+      if (code) span.setAttribute(Attr.errorCode, code);
+      if (!ctx.res.writableFinished) span.setAttribute(Attr.aborted, true);
       if (status >= 500 || thrown !== undefined) {
-        attributes[Semconv.errorType] = code ?? (thrown instanceof Error ? thrown.name : String(status));
+        span.setAttribute(Semconv.errorType, code ?? (thrown instanceof Error ? thrown.name : String(status)));
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
-      span.updateName(serverSpanName(ctx.method, template));
-      span.setAttributes(attributes);
       span.end();
     });
     try {

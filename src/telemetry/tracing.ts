@@ -1,6 +1,6 @@
 /**
- * OpenTelemetry traces: a tracer provider whose spans are encoded as they end and exported in
- * batches over OTLP/HTTP, parent-based ratio sampling, the service resource.
+ * OpenTelemetry traces: a tracer provider whose spans (span-recorder.ts) are encoded as they end
+ * and exported in batches over OTLP/HTTP, parent-based ratio sampling, the service resource.
  * Off (nothing registered, nothing on the request path) when `telemetry.otlpEndpoint` is empty.
  * No context manager is installed: parents are passed by hand (trace-context.ts), W3C trace
  * context is read by the server span (server-span.ts).
@@ -13,12 +13,13 @@ import os from 'node:os';
 import { ProxyTracerProvider, trace, type Tracer, type TracerProvider, type TracerOptions } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { Semconv } from './attributes.js';
 import { EncodingSpanProcessor } from './encoding-span-processor.js';
 import { createOtlpEncodedSink } from './otlp-exporter.js';
+import { SpanRecorder } from './span-recorder.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (…:4318) or the full …/v1/traces URL */
@@ -155,24 +156,30 @@ function spanProcessor(opts: TracingOptions, url: string): SpanProcessor {
 
 export function startTracing(opts: TracingOptions): Tracing {
   const url = tracesUrl(opts.endpoint);
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      [Semconv.serviceName]: opts.serviceName,
-      [Semconv.serviceVersion]: PORTCULLIS_VERSION,
-      [Semconv.serviceInstanceId]: `${os.hostname()}:${process.pid}`,
-    }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
-    spanProcessors: [spanProcessor(opts, url)],
+  const processor = spanProcessor(opts, url);
+  const resource = resourceFromAttributes({
+    [Semconv.serviceName]: opts.serviceName,
+    [Semconv.serviceVersion]: PORTCULLIS_VERSION,
+    [Semconv.serviceInstanceId]: `${os.hostname()}:${process.pid}`,
   });
+  const recorders = new Map<string, SpanRecorder>();
+  const provider: TracerProvider = {
+    getTracer(name, version) {
+      const id = `${name}@${version ?? ''}`;
+      let r = recorders.get(id);
+      if (!r) recorders.set(id, (r = new SpanRecorder(resource, { name, version }, processor, opts.sampleRatio)));
+      return r;
+    },
+  };
   const switchable = globalProvider();
   switchable.target = provider;
   opts.logger.info('tracing on', { endpoint: url, sampleRatio: opts.sampleRatio, serviceName: opts.serviceName });
   return {
     tracer: provider.getTracer('portcullis', PORTCULLIS_VERSION),
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: () => processor.forceFlush(),
     async shutdown() {
       if (switchable.target === provider) switchable.target = undefined;
-      await bounded(provider.shutdown(), 5_000);
+      await bounded(processor.shutdown(), 5_000);
     },
   };
 }

@@ -126,13 +126,17 @@ class Writer {
   private epochTime(sec: number, nanos: number): void {
     this.grow(8);
     // sec * 1e9 + nanos as two 32-bit halves: split sec so every product stays below 2^53.
-    const secLo = sec % 0x10000;
+    // Math.floor, never %: a floating-point remainder is a call into C.
+    const secLo = sec & 0xffff;
     const secHi = (sec - secLo) / 0x10000;
     const low = secLo * 1e9 + nanos; // < 2^46
+    const lowHigh = Math.floor(low / 0x100000000);
     const highPart = secHi * 1e9; // to be shifted left 16 bits
-    const lowWord = (low % 0x100000000) + (highPart % 0x10000) * 0x10000;
-    const lo = lowWord % 0x100000000;
-    const hi = Math.floor(low / 0x100000000) + Math.floor(highPart / 0x10000) + Math.floor(lowWord / 0x100000000);
+    const highPartHigh = Math.floor(highPart / 0x10000);
+    const lowWord = (low - lowHigh * 0x100000000) + (highPart - highPartHigh * 0x10000) * 0x10000; // < 2^33
+    const carry = lowWord >= 0x100000000 ? 1 : 0;
+    const lo = lowWord - carry * 0x100000000;
+    const hi = lowHigh + highPartHigh + carry;
     this.buf.writeUInt32LE(lo >>> 0, this.pos);
     this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
     this.pos += 8;
@@ -509,7 +513,8 @@ export class EncodedSpanBatch {
       out.tag(1, LEN);
       resourceSpans(out, resource, scopes);
     }
-    const body = Buffer.from(out.buf.subarray(0, out.pos));
+    const body = Buffer.allocUnsafeSlow(out.pos);
+    out.buf.copy(body, 0, 0, out.pos); // a memcpy (Buffer.from of a view copies element by element)
     if (out.buf.length > KEEP_SIZE) this.out = new Writer(CHUNK_SIZE);
     for (const scopes of this.groups.values()) {
       for (const w of scopes.values()) {

@@ -5,10 +5,10 @@
  * context is `ctx.state.trace` for the layers below (requestTrace).
  */
 import type { Context, Middleware, Next } from 'koa';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Attr, ROUTE_TEMPLATES, Semconv, serverSpanName } from './attributes.js';
-import { markClientTrace } from './trace-context.js';
+import { NO_TRACE, markClientTrace } from './trace-context.js';
 
 const propagator = new W3CTraceContextPropagator();
 
@@ -33,9 +33,9 @@ function setRepository(span: Span, value: unknown): void {
 
 export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string }): Middleware {
   return async function serverSpan(ctx: Context, next: Next): Promise<void> {
-    const parent = ctx.headers.traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
+    const parent = ctx.headers.traceparent === undefined ? NO_TRACE : propagator.extract(NO_TRACE, ctx.headers, defaultTextMapGetter);
     const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER }, parent);
-    const active = parent === ROOT_CONTEXT ? trace.setSpan(ROOT_CONTEXT, span) : markClientTrace(trace.setSpan(parent, span));
+    const active = parent === NO_TRACE ? trace.setSpan(NO_TRACE, span) : markClientTrace(trace.setSpan(parent, span));
     // Not sampled: the context still carries the span, so children know not to record.
     ctx.state.trace = active;
     if (!span.isRecording()) return next();

@@ -27,6 +27,8 @@ export interface EndedSpanSink {
 export const SPAN_LIMIT = 128;
 
 const EXCEPTION_EVENT = 'exception';
+const NONE = Object.freeze([]) as unknown as never[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 /** performance.timeOrigin as seconds and nanoseconds (as OpenTelemetry's millisToHrTime splits it) */
 export const ORIGIN_SEC = Math.trunc(performance.timeOrigin / 1000);
 export const ORIGIN_NANOS = Math.round((performance.timeOrigin % 1000) * 1e6);
@@ -122,10 +124,11 @@ export class RecordedSpan implements Span, ReadableSpan {
   /** attributes as two lists (no object reshaped per attribute); `attributes` builds the object */
   readonly attributeKeys: string[] = [];
   readonly attributeValues: AttributeValue[] = [];
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  /** NONE until the first link or event (most spans have neither) */
+  links: Link[] = NONE;
+  events: TimedEvent[] = NONE;
   readonly kind: SpanKind;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  status: SpanStatus = UNSET;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -209,6 +212,7 @@ export class RecordedSpan implements Span, ReadableSpan {
     } else {
       attributes = attributesOrTime;
     }
+    if (this.events === NONE) this.events = [];
     if (this.events.length >= SPAN_LIMIT) {
       this.events.shift();
       this.droppedEventsCount++;
@@ -220,6 +224,7 @@ export class RecordedSpan implements Span, ReadableSpan {
 
   addLink(link: Link): this {
     if (this.ended) return this;
+    if (this.links === NONE) this.links = [];
     if (this.links.length >= SPAN_LIMIT) {
       this.links.shift();
       this.droppedLinksCount++;

@@ -5,12 +5,33 @@
  * than the spans themselves (docs/runbook.md, tracing cost). Work that no request started
  * (rescans, webhook deliveries) begins at NO_TRACE and makes its own root spans.
  */
-import { ROOT_CONTEXT, TraceFlags, createContextKey, trace, type Context } from '@opentelemetry/api';
+import { TraceFlags, createContextKey, trace, type Context } from '@opentelemetry/api';
 
 export type TraceContext = Context;
 
+/**
+ * An OpenTelemetry Context as a chain of single entries: setValue allocates one small object,
+ * where the API's own context copies a Map each time. A request's chain is a few entries deep.
+ */
+class ChainContext implements Context {
+  constructor(private readonly parent: ChainContext | undefined, private readonly key: symbol | undefined, private readonly value: unknown) {}
+
+  getValue(key: symbol): unknown {
+    for (let c: ChainContext | undefined = this; c; c = c.parent) if (c.key === key) return c.value;
+    return undefined;
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return new ChainContext(this, key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return new ChainContext(this, key, undefined);
+  }
+}
+
 /** No trace yet: spans started here are roots (sampled by `telemetry.sampleRatio`). */
-export const NO_TRACE: TraceContext = ROOT_CONTEXT;
+export const NO_TRACE: TraceContext = new ChainContext(undefined, undefined, undefined);
 
 const CLIENT_TRACE = createContextKey('portcullis.client-trace');
 

@@ -42,6 +42,29 @@ test('recorded spans encode to the bytes OpenTelemetry\'s ProtobufTraceSerialize
   assert.ok(ours.equals(reference), 'byte-identical');
 });
 
+test('spans of our own traces (the one-pass encoder) encode to the same bytes as OpenTelemetry\'s serializer, whatever they hold', () => {
+  const { r, ended } = recorder();
+  const server = r.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+  server.setAttributes({ 'http.request.method': 'GET', 'url.path': '/v2/library/alpine/manifests/sha256:' + 'a'.repeat(64), 'http.response.status_code': 200, big: 2 ** 40, negative: -1, ratio: 0.5, ok: true, no: false, empty: '' });
+  server.setAttribute('long', 'z'.repeat(300));
+  server.setAttribute('k'.repeat(200), 'a long key');
+  const inner = trace.setSpan(ROOT_CONTEXT, server);
+  const auth = r.startSpan('portcullis.auth', {}, inner);
+  auth.setAttribute('portcullis.auth.result', 'allow');
+  auth.end();
+  const odd = r.startSpan('not ascii', { attributes: { where: 'Zürich' } }, inner);
+  odd.setStatus({ code: SpanStatusCode.ERROR });
+  odd.end();
+  const lookup = r.startSpan('portcullis.cache.lookup', { kind: SpanKind.INTERNAL, attributes: { 'portcullis.cache': 'manifest' } }, inner);
+  lookup.setAttribute('portcullis.cache.hit', true);
+  lookup.end();
+  for (let i = 0; i < 130; i++) server.setAttribute(`extra.${i}`, i); // over the limit: dropped and counted
+  server.updateName('GET /v2/{name}/manifests/{reference}');
+  server.end();
+  const ours = Buffer.from(encodeTraceExportRequest(ended));
+  assert.ok(ours.equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(ended)!)), 'byte-identical');
+});
+
 test('parents: a child continues its parent\'s trace; a remote parent\'s sampling decision and trace state are kept', () => {
   const { r, ended } = recorder(0);
   const sampledRemote = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: new TraceState('k=v') });

@@ -45,11 +45,11 @@ function hrFromPerformance(ms: number): HrTime {
 
 /**
  * Random ids, cut from a pool of random bytes and its hex string: one system call and one hex
- * conversion per 512 spans, an id a substring (V8 shares the pool's characters). A full pool is
+ * conversion per 4096 spans, an id a substring (V8 shares the pool's characters). A full pool is
  * replaced, not refilled: spans keep a reference to the bytes of their ids (the encoder copies
  * them instead of decoding hex).
  */
-const POOL_BYTES = 8192;
+const POOL_BYTES = 65536;
 let pool = Buffer.alloc(0);
 let poolHex = '';
 let poolAt = 0;

@@ -185,10 +185,15 @@ export class RecordedSpan implements Span, ReadableSpan {
     if (this.ended || value == null || key.length === 0) return this;
     const t = typeof value;
     if (t !== 'string' && t !== 'number' && t !== 'boolean' && !isAttributeValue(value)) return this;
-    const i = this.attributeKeys.indexOf(key);
-    if (i >= 0) {
-      this.attributeValues[i] = value;
-    } else if (this.attributeKeys.length >= SPAN_LIMIT) {
+    const keys = this.attributeKeys;
+    // a loop, not indexOf: keys are constants, and === on two of them is a pointer comparison
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === key) {
+        this.attributeValues[i] = value;
+        return this;
+      }
+    }
+    if (keys.length >= SPAN_LIMIT) {
       this.droppedAttributesCount++;
     } else {
       this.attributeKeys.push(key);

@@ -10,6 +10,8 @@ import { isRecording, type TraceContext } from './trace-context.js';
 
 export const tracer = trace.getTracer('portcullis', PORTCULLIS_VERSION);
 
+const INTERNAL = { kind: SpanKind.INTERNAL };
+
 function failed(span: Span, e: unknown): void {
   span.recordException(e as Error);
   span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
@@ -95,7 +97,8 @@ export async function tracedUpstream<T>(parent: TraceContext, info: UpstreamSpan
 /** A cache lookup span (`portcullis.cache`, `portcullis.cache.hit` = found). No extra async frame: lookups are hot. */
 export function cacheLookup<T>(parent: TraceContext, cache: string, fn: () => Promise<T | undefined>): Promise<T | undefined> {
   if (!isRecording(parent)) return fn();
-  const span = tracer.startSpan(SpanName.cacheLookup, { kind: SpanKind.INTERNAL, attributes: { [Attr.cache]: cache } }, parent);
+  const span = tracer.startSpan(SpanName.cacheLookup, INTERNAL, parent);
+  span.setAttribute(Attr.cache, cache);
   return fn().then(
     (found) => { span.setAttribute(Attr.cacheHit, found !== undefined); span.end(); return found; },
     (e: unknown) => { span.recordException(e as Error); span.end(); throw e; },
@@ -105,7 +108,8 @@ export function cacheLookup<T>(parent: TraceContext, cache: string, fn: () => Pr
 /** The synchronous variant, for in-memory indexes. */
 export function cacheLookupSync<T>(parent: TraceContext, cache: string, fn: () => T | undefined): T | undefined {
   if (!isRecording(parent)) return fn();
-  const span = tracer.startSpan(SpanName.cacheLookup, { kind: SpanKind.INTERNAL, attributes: { [Attr.cache]: cache } }, parent);
+  const span = tracer.startSpan(SpanName.cacheLookup, INTERNAL, parent);
+  span.setAttribute(Attr.cache, cache);
   try {
     const found = fn();
     span.setAttribute(Attr.cacheHit, found !== undefined);

@@ -38,10 +38,14 @@ function setup(opts: Partial<EncodingSpanProcessorOptions> = {}) {
 }
 
 const ok = { code: ExportResultCode.SUCCESS };
+/** ended spans are encoded once the event loop's turn is over */
+const turn = () => new Promise((r) => setImmediate(r));
 
-test('a full batch leaves at once as one OTLP request; one export is in flight at a time', () => {
+test('a full batch leaves as one OTLP request once the turn that ended it is over; one export is in flight at a time', async () => {
   const { held, end, expected } = setup();
   for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) end(n);
+  assert.equal(held.calls.length, 0, 'nothing is encoded inside span.end()');
+  await turn();
   assert.equal(held.calls.length, 1, 'the second full batch waits for the first export');
   assert.deepEqual(Buffer.from(held.calls[0]!.batch.bytes), expected('a', 'b', 'c'), 'the same bytes as encoding the ended spans at once');
   assert.equal(held.calls[0]!.batch.spans, 3);
@@ -70,14 +74,15 @@ test('a partial batch leaves after the delay; forceFlush sends it now and resolv
   assert.equal(flushed, true);
 });
 
-test('unsampled spans are not exported; a full queue drops and counts; failures are reported', () => {
+test('unsampled spans are not exported; a full queue drops and counts; failures are reported', async () => {
   const failures: number[] = [];
   let drops = 0;
   const { held, processor, end } = setup({ maxQueueSpans: 4, onDropped: () => drops++, onExportFailed: (_e, n) => failures.push(n) });
   end('unsampled', trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.NONE, isRemote: true }));
   for (let i = 0; i < 6; i++) end(`s${i}`);
-  assert.equal(processor.dropped, 2, '3 in flight and 1 batched fill a 4-span queue');
+  assert.equal(processor.dropped, 2, '4 waiting fill a 4-span queue');
   assert.equal(drops, 2);
+  await turn(); // 3 in flight, 1 batched
   held.calls[0]!.done({ code: ExportResultCode.FAILED, error: new Error('collector down') });
   assert.deepEqual(failures, [3]);
   end('after');
@@ -96,7 +101,7 @@ test('shutdown flushes what is left, shuts the transport down, and takes no more
   assert.equal(held.calls.length, 1);
 });
 
-test('a span that cannot be encoded is dropped and reported, never thrown at span.end(); the batch stays whole', () => {
+test('a span that cannot be encoded is dropped and reported, never thrown at span.end(); the batch stays whole', async () => {
   const errors: string[] = [];
   const { held, processor, end, expected } = setup({ maxBatchSpans: 1, onEncodeFailed: (e) => errors.push(e.message) });
   const broken = new Proxy({} as ReadableSpan, {
@@ -108,9 +113,11 @@ test('a span that cannot be encoded is dropped and reported, never thrown at spa
     },
   });
   assert.doesNotThrow(() => processor.onEnd(broken));
+  await turn();
   assert.deepEqual(errors, ['no events today']);
   assert.equal(processor.dropped, 1);
   end('fine');
+  await turn();
   assert.equal(held.calls.length, 1);
   assert.deepEqual(Buffer.from(held.calls[0]!.batch.bytes), expected('fine'), 'no trace of the half-encoded span');
 });

@@ -46,6 +46,9 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private idleWaiters: Array<() => void> = [];
   /** spans dropped: the queue was full, or the span could not be encoded */
   dropped = 0;
+  /** spans ended in this turn of the event loop: encoded together right after it */
+  private ended: ReadableSpan[] = [];
+  private encodeScheduled = false;
 
   constructor(private readonly sink: EncodedExportSink, private readonly opts: EncodingSpanProcessorOptions) {}
 
@@ -53,24 +56,41 @@ export class EncodingSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.closed || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.queuedSpans + this.batch.count >= this.opts.maxQueueSpans) {
+    if (this.queuedSpans + this.batch.count + this.ended.length >= this.opts.maxQueueSpans) {
       this.dropped++;
       this.opts.onDropped?.();
       return;
     }
-    try {
-      this.batch.add(span);
-    } catch (e) {
-      // onEnd runs inside span.end() on the request path: a span that cannot be encoded is
-      // dropped and reported, never thrown at the request.
-      this.dropped++;
-      this.opts.onEncodeFailed?.(e as Error);
-      return;
+    this.ended.push(span);
+    if (!this.encodeScheduled) {
+      this.encodeScheduled = true;
+      setImmediate(this.encodeEnded);
     }
-    if (this.batch.count >= this.opts.maxBatchSpans) {
-      this.seal();
-      this.pump();
-    } else if (this.timer === undefined) {
+  }
+
+  /**
+   * Encodes the spans that ended in the last turn of the event loop, in one loop (the encoder's
+   * code and tables stay in the CPU's caches) and before they can outlive the young generation.
+   */
+  private readonly encodeEnded = (): void => {
+    this.encodeScheduled = false;
+    const spans = this.ended;
+    this.ended = [];
+    for (const span of spans) {
+      try {
+        this.batch.add(span);
+      } catch (e) {
+        // a span that cannot be encoded is dropped and reported, the others still go
+        this.dropped++;
+        this.opts.onEncodeFailed?.(e as Error);
+        continue;
+      }
+      if (this.batch.count >= this.opts.maxBatchSpans) {
+        this.seal();
+        this.pump();
+      }
+    }
+    if (this.batch.count > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.seal();
@@ -78,10 +98,11 @@ export class EncodingSpanProcessor implements SpanProcessor {
       }, this.opts.delayMs);
       this.timer.unref();
     }
-  }
+  };
 
   /** Sends everything ended so far and resolves when the queue is empty. */
   forceFlush(): Promise<void> {
+    this.encodeEnded();
     this.seal();
     this.pump();
     if (!this.sending && this.queue.length === 0) return Promise.resolve();

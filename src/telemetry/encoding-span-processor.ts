@@ -1,9 +1,10 @@
 /**
  * The batch span processor Portcullis exports with: OpenTelemetry's BatchSpanProcessor semantics
  * (batches of `maxBatchSpans` or whatever ended within `delayMs`, one export in flight, a bounded
- * queue that drops and counts past `maxQueueSpans`), except that a span is encoded to OTLP/protobuf
- * the moment it ends and only its bytes wait for the export. Spans held as objects until their
- * batch leaves outlive the young generation at every traced request; bytes do not.
+ * queue that drops and counts past `maxQueueSpans`), except that the spans that ended in a turn
+ * of the event loop are encoded to OTLP/protobuf together right after it, and only their bytes
+ * wait for the export. Spans held as objects until their batch leaves outlive the young
+ * generation at every traced request; bytes do not.
  */
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';

@@ -1,6 +1,5 @@
 /**
- * The span tree of a first pull through the whole gateway (telemetry, auth and the gate, as `serve`
- * wires them), received over OTLP/HTTP: the trace context is passed by hand from the server span
+ * The span tree of a first pull through the whole gateway (every extension, as `serve` wires them), received over OTLP/HTTP: the trace context is passed by hand from the server span
  * through the gate's single flight and scan queue down to the scan's own upstream requests, so
  * every span of the pull must hang from its server span.
  */
@@ -13,12 +12,10 @@ import { pushImage, MediaType, type OciImage } from '../harness/ociImage.js';
 import { makeTempDir, type TempDir } from '../harness/tempDir.js';
 import { startOtlpReceiver, type ReceivedSpan } from '../harness/otlpReceiver.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { buildVulnDb, cleanImage, OSV } from '../fixtures/gate/gate-fixtures.js';
-import { createGate } from '../../src/gate/wire.js';
-import { createAuthLayer } from '../../src/auth/wire.js';
+import { buildVulnDb, cleanImage, OSV, strictGateConfig } from '../fixtures/gate/gate-fixtures.js';
 import { createToken } from '../../src/auth/token-admin.js';
-import { createTelemetryExtension } from '../../src/telemetry/wire.js';
-import { mergeExtensions } from '../../src/main.js';
+import { createTelemetryExtension, telemetryExtension } from '../../src/telemetry/wire.js';
+import { EXTENSIONS, composeExtensions } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
 import { Attr, Semconv, SpanName } from '../../src/telemetry/attributes.js';
 
@@ -39,21 +36,17 @@ before(async () => {
   const tokensFile = path.join(dir.path, 'tokens.json');
   token = (await createToken(tokensFile, { name: 'ci', scopes: ['pull:library/*'], ttlMs: 3_600_000 })).token;
   receiver = await startOtlpReceiver();
+  // The serve composition, with batches sent after 20 ms instead of 2 s.
+  const factories = EXTENSIONS.map((f) => (f === telemetryExtension ? createTelemetryExtension({ exportDelayMs: 20 }) : f));
   gw = await startTestGateway({
-    upstreams: { local: { url: reg.url, insecure: true, registries: ['docker.io'], retries: 0 } },
+    ...strictGateConfig(reg.url, dir.join('vulndb'), { registries: ['docker.io'] }),
     routing: { default: 'local' },
     storage: { path: dir.join('storage') },
-    cache: { verdicts: `sqlite://${dir.join('storage', 'verdicts.sqlite')}` },
-    vulndb: { path: dir.join('vulndb') },
     auth: { anonymous: false, tokensFile },
     telemetry: { otlpEndpoint: receiver.url, serviceName: 'portcullis-gate-test' },
   }, {
     logger: createLogger('debug', {}, (l) => { logs.push(l); }),
-    extend: async (core) => mergeExtensions([
-      await createTelemetryExtension({ exportDelayMs: 20 })(core),
-      (await createAuthLayer(core)).extensions,
-      await createGate(core),
-    ]),
+    extend: (core) => composeExtensions(core, factories),
   });
 });
 

@@ -33,7 +33,7 @@ for (let i = 0; i < 16; i++) {
   HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
-import { ORIGIN_NANOS, ORIGIN_SEC, RecordedSpan, SPAN_LIMIT } from './span-recorder.js';
+import { RecordedSpan, SPAN_LIMIT, epochOfPerformance } from './span-recorder.js';
 
 /** Strings from a bounded set (attribute keys, span names) are encoded once: length prefix and UTF-8 bytes. */
 const ENCODED = new Map<string, Buffer>();
@@ -131,14 +131,10 @@ class Writer {
     this.epochTime(t[0], t[1]);
   }
 
-  /** a performance.now() reading as nanoseconds since the epoch (span-recorder.ts epochOfPerformance, without its array) */
+  /** a performance.now() reading as nanoseconds since the epoch (what RecordedSpan's startTime/endTime say) */
   performanceTime(ms: number): void {
-    const whole = Math.floor(ms);
-    const sec = Math.floor(whole / 1000);
-    let nanos = ORIGIN_NANOS + (whole - sec * 1000) * 1e6 + Math.round((ms - whole) * 1e6);
-    let carry = 0;
-    if (nanos >= 1e9) { nanos -= 1e9; carry = 1; }
-    this.epochTime(ORIGIN_SEC + sec + carry, nanos);
+    const t = epochOfPerformance(ms);
+    this.epochTime(t[0], t[1]);
   }
 
   private epochTime(sec: number, nanos: number): void {

@@ -30,11 +30,11 @@ const EXCEPTION_EVENT = 'exception';
 const NONE = Object.freeze([]) as unknown as never[];
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 /** performance.timeOrigin as seconds and nanoseconds (as OpenTelemetry's millisToHrTime splits it) */
-export const ORIGIN_SEC = Math.trunc(performance.timeOrigin / 1000);
-export const ORIGIN_NANOS = Math.round((performance.timeOrigin % 1000) * 1e6);
+const ORIGIN_SEC = Math.trunc(performance.timeOrigin / 1000);
+const ORIGIN_NANOS = Math.round((performance.timeOrigin % 1000) * 1e6);
 
-/** Epoch time of a performance.now() reading (the sum OpenTelemetry's hrTime() makes; otlp-proto.ts performanceTime writes the same). */
-function hrFromPerformance(ms: number): HrTime {
+/** Epoch time of a performance.now() reading: the sum OpenTelemetry's hrTime() makes, without a floating-point remainder. */
+export function epochOfPerformance(ms: number): HrTime {
   const whole = Math.floor(ms);
   const sec = Math.floor(whole / 1000);
   let nanos = ORIGIN_NANOS + (whole - sec * 1000) * 1e6 + Math.round((ms - whole) * 1e6);
@@ -165,11 +165,11 @@ export class RecordedSpan implements Span, ReadableSpan {
   }
   get resource(): Resource { return this.recorder.resource; }
   get instrumentationScope(): InstrumentationScope { return this.recorder.instrumentationScope; }
-  get startTime(): HrTime { return this.givenStart ?? hrFromPerformance(this.startMs); }
+  get startTime(): HrTime { return this.givenStart ?? epochOfPerformance(this.startMs); }
   get endTime(): HrTime {
     if (this.givenEnd) return this.givenEnd;
     if (!this.ended) return [0, 0];
-    return this.givenStart ? addHrTimes(this.givenStart, millisToHrTime(this.endMs - this.startMs)) : hrFromPerformance(this.endMs);
+    return this.givenStart ? addHrTimes(this.givenStart, millisToHrTime(this.endMs - this.startMs)) : epochOfPerformance(this.endMs);
   }
   get duration(): HrTime { return this.ended ? hrTimeDuration(this.startTime, this.endTime) : [0, 0]; }
 
@@ -223,7 +223,7 @@ export class RecordedSpan implements Span, ReadableSpan {
       this.droppedEventsCount++;
     }
     const kept = limited(sanitizeAttributes(attributes));
-    this.events.push({ name, attributes: kept.attributes, time: time === undefined ? hrFromPerformance(performance.now()) : timeInputToHrTime(time), droppedAttributesCount: kept.dropped });
+    this.events.push({ name, attributes: kept.attributes, time: time === undefined ? epochOfPerformance(performance.now()) : timeInputToHrTime(time), droppedAttributesCount: kept.dropped });
     return this;
   }
 

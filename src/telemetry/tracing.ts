@@ -1,12 +1,13 @@
 /**
- * OpenTelemetry traces: a tracer provider whose spans (span-recorder.ts) are encoded as they end
- * and exported in batches over OTLP/HTTP, parent-based ratio sampling, the service resource.
+ * OpenTelemetry traces: a tracer provider whose spans (span-recorder.ts) are encoded soon after
+ * they end and exported in batches over OTLP/HTTP, parent-based ratio sampling, the service
+ * resource.
  * Off (nothing registered, nothing on the request path) when `telemetry.otlpEndpoint` is empty.
  * No context manager is installed: parents are passed by hand (trace-context.ts), W3C trace
  * context is read by the server span (server-span.ts).
  *
  * The OpenTelemetry API allows one global tracer provider per process. Portcullis registers one
- * switchable provider once and points it at the running gateway's SDK provider, so gateways
+ * switchable provider once and points it at the running gateway's own provider, so gateways
  * started one after another in a process (tests) each get their own pipeline.
  */
 import os from 'node:os';

@@ -12,7 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { WebhookDispatcher, type WebhookEndpoint } from '../../src/webhooks/dispatcher.js';
 import { verifySignature } from '../../src/webhooks/cloudevent.js';
 import { gateEventsExtension } from '../../src/webhooks/wire.js';
-import { createLogger } from '../../src/log.js';
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { startTracing } from '../../src/telemetry/tracing.js';
+import { NO_TRACE } from '../../src/telemetry/trace-context.js';
+import { SpanName } from '../../src/telemetry/attributes.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 import { startTestGateway, metricValue } from '../support/gateway.js';
 
@@ -195,4 +200,30 @@ test('config webhooks are wired into a gateway (with the denial counter) and dra
   assert.equal(rx.received[0]!.json.source, 'https://mirror.example.com');
   assert.ok(verifySignature('hunter2', rx.received[0]!.body, rx.received[0]!.headers['x-portcullis-signature'] as string));
   await rx.stop();
+});
+
+test('a delivery span links to the trace that raised the event (its last argument), which stays out of the event', async () => {
+  const exporter = new InMemorySpanExporter();
+  const tracing = startTracing({ endpoint: 'http://127.0.0.1:9', serviceName: 'webhook-test', sampleRatio: 1, logger: silentLogger, exporter, exportDelayMs: 1 });
+  const rx = await startReceiver();
+  const { d, events } = setup([{ url: rx.url }]);
+  try {
+    const pullSpan = tracing.tracer.startSpan('GET /v2/{name}/manifests/{reference}', {}, NO_TRACE);
+    const pull = { upstream: 'dockerhub', repository: 'library/alpine' };
+    events.emit('pull.denied', verdict, pull, trace.setSpan(NO_TRACE, pullSpan));
+    pullSpan.end();
+    await rx.waitFor(1);
+    await d.idle();
+    assert.deepEqual(rx.received[0]!.json.data, { verdict, pull });
+    await tracing.forceFlush();
+    const delivery = exporter.getFinishedSpans().find((s) => s.name === SpanName.webhookDelivery);
+    assert.ok(delivery, 'a delivery span');
+    assert.equal(delivery.parentSpanContext, undefined, 'a trace of its own');
+    assert.deepEqual(delivery.links.map((l) => l.context.spanId), [pullSpan.spanContext().spanId]);
+    assert.equal(delivery.links[0]!.context.traceId, pullSpan.spanContext().traceId);
+  } finally {
+    await d.close();
+    await rx.stop();
+    await tracing.shutdown();
+  }
 });

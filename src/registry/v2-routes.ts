@@ -113,6 +113,7 @@ export function v2Routes(deps: V2Deps) {
       ...(parsed.kind === 'manifest' ? { reference: parsed.ref } : {}),
     };
     ctx.state.repository = `${route.upstream}/${route.repository}`;
+    ctx.state.upstreamRoute = route; // the same, as its parts (the server span's attributes)
 
     switch (parsed.kind) {
       case 'manifest': {

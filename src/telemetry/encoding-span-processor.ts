@@ -10,6 +10,7 @@ import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { EncodedSpanBatch } from './otlp-proto.js';
+import { RecordedSpan } from './span-recorder.js';
 
 /** One ExportTraceServiceRequest, encoded. */
 export interface EncodedExport {
@@ -56,7 +57,8 @@ export class EncodingSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (this.closed || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    // a RecordedSpan is sampled by construction (its SpanContext is only made when asked for)
+    if (this.closed || (!(span instanceof RecordedSpan) && (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0)) return;
     if (this.queuedSpans + this.batch.count + this.ended.length >= this.opts.maxQueueSpans) {
       this.dropped++;
       this.opts.onDropped?.();

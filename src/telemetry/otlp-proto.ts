@@ -23,6 +23,8 @@ const FIXED32 = 5;
 /** OTLP span flags: bit 8 says whether bit 9 (the parent is remote) is known. */
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
+/** the flags of a sampled span whose parent is not remote */
+const SAMPLED_LOCAL = 0x01 | HAS_IS_REMOTE;
 
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
@@ -33,15 +35,15 @@ for (let i = 0; i < 16; i++) {
   HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
-import { RecordedSpan, SPAN_LIMIT, epochOfPerformance } from './span-recorder.js';
+import { RecordedSpan, SPAN_LIMIT, epochOfPerformanceInto } from './span-recorder.js';
+
+const epoch = new Float64Array(2);
 
 /** Strings from a bounded set (attribute keys, span names) are encoded once: length prefix and UTF-8 bytes. */
 const ENCODED = new Map<string, Buffer>();
 const MAX_ENCODED = 4096;
 /** Strings longer than this are written by Buffer#write (one native call) rather than a loop per character. */
 const NATIVE_FROM = 24;
-/** The same in recordedSpanFast, whose loop has no method calls: Buffer#write's fixed cost buys about 300 of its characters. */
-const FAST_NATIVE_FROM = 256;
 
 /** The kept encoding (length prefix and UTF-8) of a string of a bounded set; undefined once the set is full. */
 function encodedKnown(s: string): Buffer | undefined {
@@ -59,6 +61,29 @@ function encodedKnown(s: string): Buffer | undefined {
 
 function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/** The last whole second a time was written for, as nanoseconds in two 32-bit halves (the times of a batch share a few seconds). */
+let lastSec = -1;
+let lastSecLo = 0;
+let lastSecHi = 0;
+
+/**
+ * sec * 1e9 as two 32-bit halves, without leaving exact integer arithmetic: sec is split so every
+ * product stays below 2^53. Math.floor, never %: a floating-point remainder is a call into C.
+ */
+function splitSeconds(sec: number): void {
+  const secLo = sec & 0xffff;
+  const secHi = (sec - secLo) / 0x10000;
+  const low = secLo * 1e9; // < 2^46
+  const lowHigh = Math.floor(low / 0x100000000);
+  const highPart = secHi * 1e9; // to be shifted left 16 bits
+  const highPartHigh = Math.floor(highPart / 0x10000);
+  const lowWord = (low - lowHigh * 0x100000000) + (highPart - highPartHigh * 0x10000) * 0x10000; // < 2^33
+  const carry = lowWord >= 0x100000000 ? 1 : 0;
+  lastSecLo = lowWord - carry * 0x100000000;
+  lastSecHi = lowHigh + highPartHigh + carry;
+  lastSec = sec;
 }
 
 /** A growable buffer with the protobuf primitives. Length prefixes reserve one byte and move the body when it is longer. */
@@ -133,27 +158,23 @@ class Writer {
 
   /** a performance.now() reading as nanoseconds since the epoch (what RecordedSpan's startTime/endTime say) */
   performanceTime(ms: number): void {
-    const t = epochOfPerformance(ms);
-    this.epochTime(t[0], t[1]);
+    epochOfPerformanceInto(ms, epoch);
+    this.epochTime(epoch[0]!, epoch[1]!);
   }
 
   private epochTime(sec: number, nanos: number): void {
     this.grow(8);
-    // sec * 1e9 + nanos as two 32-bit halves: split sec so every product stays below 2^53.
-    // Math.floor, never %: a floating-point remainder is a call into C.
-    const secLo = sec & 0xffff;
-    const secHi = (sec - secLo) / 0x10000;
-    const low = secLo * 1e9 + nanos; // < 2^46
-    const lowHigh = Math.floor(low / 0x100000000);
-    const highPart = secHi * 1e9; // to be shifted left 16 bits
-    const highPartHigh = Math.floor(highPart / 0x10000);
-    const lowWord = (low - lowHigh * 0x100000000) + (highPart - highPartHigh * 0x10000) * 0x10000; // < 2^33
-    const carry = lowWord >= 0x100000000 ? 1 : 0;
-    const lo = lowWord - carry * 0x100000000;
-    const hi = lowHigh + highPartHigh + carry;
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
+    if (sec !== lastSec) splitSeconds(sec);
+    // nanos < 1e9, so adding it carries at most 1 into the high half
+    let lo = lastSecLo + nanos;
+    let hi = lastSecHi;
+    if (lo >= 0x100000000) { lo -= 0x100000000; hi++; }
+    // byte stores: Buffer#writeUInt32LE range-checks its value first, twice per time
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = lo & 0xff; b[p++] = (lo >>> 8) & 0xff; b[p++] = (lo >>> 16) & 0xff; b[p++] = (lo >>> 24) & 0xff;
+    b[p++] = hi & 0xff; b[p++] = (hi >>> 8) & 0xff; b[p++] = (hi >>> 16) & 0xff; b[p++] = (hi >>> 24) & 0xff;
+    this.pos = p;
   }
 
   double(v: number): void {
@@ -375,17 +396,38 @@ function link(w: Writer, l: Link & { droppedAttributesCount?: number }): void {
 }
 
 /** identity() and the parent span id of a RecordedSpan, copied from the bytes its ids were cut from */
-function recordedIdentity(w: Writer, s: RecordedSpan, c: SpanContext): void {
+function recordedIdentity(w: Writer, s: RecordedSpan): void {
   w.tag(1, LEN);
-  if (s.traceIdBytes) w.idBytes(s.traceIdBytes.bytes, s.traceIdBytes.at, 16);
-  else w.hexBytes(c.traceId);
+  if (s.traceIdBytes) w.idBytes(s.traceIdBytes, s.traceIdAt, 16);
+  else w.hexBytes(s.traceIdHex!);
   w.tag(2, LEN);
-  w.idBytes(s.spanIdBytes.bytes, s.spanIdBytes.at, 8);
-  const state = c.traceState?.serialize();
+  w.idBytes(s.spanIdBytes, s.spanIdAt, 8);
+  const state = s.traceState?.serialize();
   if (state) { w.tag(3, LEN); w.string(state); }
-  const parent = s.parentSpanContext;
-  if (s.parentSpanIdBytes) { w.tag(4, LEN); w.idBytes(s.parentSpanIdBytes.bytes, s.parentSpanIdBytes.at, 8); }
-  else if (parent?.spanId) { w.tag(4, LEN); w.hexBytes(parent.spanId); }
+  const parent = s.recordedParent;
+  if (parent) { w.tag(4, LEN); w.idBytes(parent.spanIdBytes, parent.spanIdAt, 8); }
+  else {
+    const other = s.parentSpanContext;
+    if (other?.spanId) { w.tag(4, LEN); w.hexBytes(other.spanId); }
+  }
+}
+
+/**
+ * A span name's encoding and the attribute keys its spans had last time, with theirs: spans of
+ * one name set the same keys in the same order, so an identity comparison finds a key's
+ * encoding instead of a table lookup.
+ */
+interface KeysOfName { name: Buffer; keys: string[]; encoded: Buffer[] }
+const KEYS_OF_NAME = new Map<string, KeysOfName>();
+
+function keysOf(spanName: string): KeysOfName | undefined {
+  let memo = KEYS_OF_NAME.get(spanName);
+  if (!memo) {
+    const name = encodedKnown(spanName); // bounds this table too
+    if (!name) return undefined;
+    KEYS_OF_NAME.set(spanName, (memo = { name, keys: [], encoded: [] }));
+  }
+  return memo;
 }
 
 /** per attribute of the span being written by recordedSpanFast: its key's encoding and the lengths of its parts */
@@ -400,20 +442,29 @@ const FAST_KV = new Int32Array(SPAN_LIMIT);
  * anything else (`span` writes it then); the bytes are the same either way.
  */
 function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
-  if (s.events.length !== 0 || s.links.length !== 0 || s.givenStart || s.givenEnd || s.status.message !== undefined || !s.traceIdBytes) return false;
-  const c = s.spanContext();
-  if (c.traceState !== undefined || s.droppedAttributesCount > 0x7f) return false;
-  const parent = s.parentSpanContext;
-  if (parent && !s.parentSpanIdBytes) return false;
-  const name = encodedKnown(s.name);
-  if (!name) return false;
+  const traceBytes = s.traceIdBytes;
+  if (s.events.length !== 0 || s.links.length !== 0 || s.givenStart || s.givenEnd || s.status.message !== undefined || !traceBytes) return false;
+  if (s.traceState !== undefined || s.droppedAttributesCount > 0x7f) return false;
+  // a parent recorded here, or none (a remote parent's trace would have no bytes)
+  const parent = s.recordedParent;
+  const memo = keysOf(s.name);
+  if (!memo) return false;
+  const name = memo.name;
   const keys = s.attributeKeys;
   const values = s.attributeValues;
   const n = keys.length;
   let attributeBytes = 0;
   for (let i = 0; i < n; i++) {
-    const key = encodedKnown(keys[i]!);
-    if (!key) return false;
+    const k = keys[i]!;
+    let key: Buffer | undefined;
+    if (memo.keys[i] === k) {
+      key = memo.encoded[i]!;
+    } else {
+      key = encodedKnown(k);
+      if (!key) return false;
+      memo.keys[i] = k;
+      memo.encoded[i] = key;
+    }
     const v = values[i];
     let any: number;
     if (typeof v === 'string') {
@@ -445,19 +496,17 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
     if (v <= 0x7f) { b[p++] = v; break; }
     b[p++] = (v & 0x7f) | 0x80;
   }
-  const ids = s.traceIdBytes;
   b[p++] = 0x0a; b[p++] = 16;
-  for (let i = 0; i < 16; i++) b[p++] = ids.bytes[ids.at + i]!;
-  const own = s.spanIdBytes;
+  for (let i = 0, at = s.traceIdAt; i < 16; i++) b[p++] = traceBytes[at + i]!;
   b[p++] = 0x12; b[p++] = 8;
-  for (let i = 0; i < 8; i++) b[p++] = own.bytes[own.at + i]!;
+  for (let i = 0, own = s.spanIdBytes, at = s.spanIdAt; i < 8; i++) b[p++] = own[at + i]!;
   if (parent) {
-    const pid = s.parentSpanIdBytes!;
     b[p++] = 0x22; b[p++] = 8;
-    for (let i = 0; i < 8; i++) b[p++] = pid.bytes[pid.at + i]!;
+    for (let i = 0, pid = parent.spanIdBytes, at = parent.spanIdAt; i < 8; i++) b[p++] = pid[at + i]!;
   }
   b[p++] = 0x2a;
-  for (let i = 0; i < name.length; i++) b[p++] = name[i]!;
+  b.set(name, p); // a memcpy: cheaper than a loop from about 8 bytes on
+  p += name.length;
   if (kind !== 0) { b[p++] = 0x30; b[p++] = kind; }
   b[p++] = 0x39;
   w.pos = p;
@@ -472,7 +521,8 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
     if (kv > 0x7f) { b[p++] = (kv & 0x7f) | 0x80; b[p++] = kv >>> 7; } else b[p++] = kv;
     b[p++] = 0x0a;
     const key = FAST_KEYS[i]!;
-    for (let j = 0; j < key.length; j++) b[p++] = key[j]!;
+    b.set(key, p);
+    p += key.length;
     b[p++] = 0x12;
     const any = FAST_ANY[i]!;
     if (any > 0x7f) { b[p++] = (any & 0x7f) | 0x80; b[p++] = any >>> 7; } else b[p++] = any;
@@ -481,7 +531,7 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
       const len = v.length;
       b[p++] = 0x0a;
       if (len > 0x7f) { b[p++] = (len & 0x7f) | 0x80; b[p++] = len >>> 7; } else b[p++] = len;
-      if (len > FAST_NATIVE_FROM) {
+      if (len > NATIVE_FROM) {
         if (b.write(v, p, 'utf8') !== len) { w.pos = start; return false; } // not ASCII
         p += len;
       } else {
@@ -510,8 +560,9 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
   b[p++] = 0x70; b[p++] = 0; // dropped links
   b[p++] = 0x7a; b[p++] = 2; b[p++] = 0x18; b[p++] = s.status.code;
   b[p++] = 0x85; b[p++] = 0x01;
+  // flags, fixed32: recorded, so sampled; its parent (if any) is local
+  b[p++] = SAMPLED_LOCAL & 0xff; b[p++] = SAMPLED_LOCAL >>> 8; b[p++] = 0; b[p++] = 0;
   w.pos = p;
-  w.fixed32(flags(c.traceFlags, parent?.isRemote));
   return true;
 }
 
@@ -522,7 +573,7 @@ function span(w: Writer, s: ReadableSpan): void {
   const parent = s.parentSpanContext;
   const recorded = s instanceof RecordedSpan ? s : undefined;
   if (recorded) {
-    recordedIdentity(w, recorded, c);
+    recordedIdentity(w, recorded);
   } else {
     identity(w, c);
     if (parent?.spanId) { w.tag(4, LEN); w.hexBytes(parent.spanId); }

@@ -1,8 +1,9 @@
 /**
  * Koa middleware: one SERVER span per request, child of the client's W3C `traceparent` when sent.
- * It runs outermost (before the access log and the error writer) and ends when the response is
- * finished or aborted, so streamed blobs are timed to their last byte. The request's trace
- * context is `ctx.state.trace` for the layers below (requestTrace).
+ * It runs outermost (before the access log and the error writer). A buffered response (a manifest,
+ * an error) ends the span when the middleware returns, as Koa is about to write it in one go; a
+ * streamed one (a blob) ends it when the response is finished or aborted, timed to its last byte.
+ * The request's trace context is `ctx.state.trace` for the layers below (requestTrace).
  */
 import type { Context, Middleware, Next } from 'koa';
 import { SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Span, type Tracer } from '@opentelemetry/api';
@@ -19,19 +20,54 @@ function routeTemplate(route: string | undefined, metricsPath: string): string |
   return ROUTE_TEMPLATES[route] ?? (route.startsWith('/') ? route : undefined);
 }
 
-/** `ctx.state.repository` is "<upstream>/<repository>" (upstream names hold no slash). */
-function setRepository(span: Span, value: unknown): void {
-  if (typeof value !== 'string') return;
-  const i = value.indexOf('/');
-  if (i <= 0) {
-    span.setAttribute(Attr.repository, value);
-    return;
+/** The upstream and repository of a registry request (`ctx.state.upstreamRoute`, set by the /v2/ routes). */
+function setRepository(span: Span, route: { upstream: string; repository: string } | undefined): void {
+  if (!route) return;
+  span.setAttribute(Attr.upstream, route.upstream);
+  span.setAttribute(Attr.repository, route.repository);
+}
+
+/** "{method} {route}" names, made once each (a new string per request would be hashed again by the encoder's name table). */
+const spanNames = new Map<string, Map<string | undefined, string>>();
+function spanName(method: string, template: string | undefined): string {
+  let byRoute = spanNames.get(method);
+  if (!byRoute) {
+    if (spanNames.size >= 64) return serverSpanName(method, template); // methods are few; never an unbounded table
+    spanNames.set(method, (byRoute = new Map()));
   }
-  span.setAttribute(Attr.upstream, value.slice(0, i));
-  span.setAttribute(Attr.repository, value.slice(i + 1));
+  let name = byRoute.get(template);
+  if (name === undefined) byRoute.set(template, (name = serverSpanName(method, template)));
+  return name;
+}
+
+/** A body Koa writes after the middleware returns, in one go (not a stream): the span can end with the middleware. */
+function buffered(ctx: Context): boolean {
+  if (ctx.respond === false) return false;
+  const body: unknown = ctx.body;
+  return body === null || body === undefined || typeof (body as { pipe?: unknown }).pipe !== 'function';
 }
 
 export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string }): Middleware {
+  /** Names the span by its route and records the outcome, then ends it. */
+  const finish = (ctx: Context, span: Span, thrown: unknown, aborted: boolean): void => {
+    const route = ctx.state.route as string | undefined;
+    const template = routeTemplate(route, opts.metricsPath);
+    const status = ctx.res.statusCode;
+    const code = ctx.state.errorCode as string | undefined;
+    span.updateName(spanName(ctx.method, template));
+    span.setAttribute(Semconv.httpResponseStatusCode, status);
+    setRepository(span, ctx.state.upstreamRoute);
+    if (template) span.setAttribute(Semconv.httpRoute, template);
+    else if (route) span.setAttribute(Attr.route, route);
+    if (code) span.setAttribute(Attr.errorCode, code);
+    if (aborted) span.setAttribute(Attr.aborted, true);
+    if (status >= 500 || thrown !== undefined) {
+      span.setAttribute(Semconv.errorType, code ?? (thrown instanceof Error ? thrown.name : String(status)));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  };
+
   return async function serverSpan(ctx: Context, next: Next): Promise<void> {
     const parent = ctx.headers.traceparent === undefined ? NO_TRACE : propagator.extract(NO_TRACE, ctx.headers, defaultTextMapGetter);
     const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER }, parent);
@@ -41,37 +77,23 @@ export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string
     if (!span.isRecording()) return next();
     const req = ctx.req;
     span.setAttribute(Semconv.httpRequestMethod, req.method!);
-    span.setAttribute(Semconv.urlPath, ctx.path.slice(0, 1024));
+    span.setAttribute(Semconv.urlPath, ctx.path.length > 1024 ? ctx.path.slice(0, 1024) : ctx.path);
     span.setAttribute(Semconv.urlScheme, (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
     const address = req.socket.remoteAddress;
     if (address) span.setAttribute(Semconv.clientAddress, address);
     const ua = req.headers['user-agent'];
-    if (ua) span.setAttribute(Semconv.userAgentOriginal, ua.slice(0, 256));
-    let thrown: unknown;
-    ctx.res.once('close', () => {
-      const route = ctx.state.route as string | undefined;
-      const template = routeTemplate(route, opts.metricsPath);
-      const status = ctx.res.statusCode;
-      const code = ctx.state.errorCode as string | undefined;
-      span.updateName(serverSpanName(ctx.method, template));
-      span.setAttribute(Semconv.httpResponseStatusCode, status);
-      setRepository(span, ctx.state.repository);
-      if (template) span.setAttribute(Semconv.httpRoute, template);
-      else if (route) span.setAttribute(Attr.route, route);
-      if (code) span.setAttribute(Attr.errorCode, code);
-      if (!ctx.res.writableFinished) span.setAttribute(Attr.aborted, true);
-      if (status >= 500 || thrown !== undefined) {
-        span.setAttribute(Semconv.errorType, code ?? (thrown instanceof Error ? thrown.name : String(status)));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      span.end();
-    });
+    if (ua) span.setAttribute(Semconv.userAgentOriginal, ua.length > 256 ? ua.slice(0, 256) : ua);
     try {
       await next();
     } catch (e) {
-      thrown = e;
+      // past the error writer: Koa writes its own 500 after this, so the span waits for it
       if (e instanceof Error) span.recordException(e);
+      ctx.res.once('close', () => finish(ctx, span, e, !ctx.res.writableFinished));
       throw e;
     }
+    // A buffered body is written right after this returns; a stream (a blob) is timed to its last byte.
+    if (buffered(ctx)) finish(ctx, span, undefined, false);
+    else if (ctx.res.writableFinished) finish(ctx, span, undefined, false);
+    else ctx.res.once('close', () => finish(ctx, span, undefined, !ctx.res.writableFinished));
   };
 }

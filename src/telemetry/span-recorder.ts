@@ -12,7 +12,7 @@ import { randomFillSync } from 'node:crypto';
 import {
   INVALID_SPANID, INVALID_TRACEID, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace,
   type Attributes, type AttributeValue, type Context, type Exception, type HrTime, type Link, type Span,
-  type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer,
+  type SpanContext, type SpanOptions, type SpanStatus, type TimeInput, type Tracer, type TraceState,
 } from '@opentelemetry/api';
 import { addHrTimes, hrTimeDuration, isAttributeValue, isTimeInput, millisToHrTime, sanitizeAttributes, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -29,50 +29,59 @@ export const SPAN_LIMIT = 128;
 const EXCEPTION_EVENT = 'exception';
 const NONE = Object.freeze([]) as unknown as never[];
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NO_OPTIONS: SpanOptions = Object.freeze({});
 /** performance.timeOrigin as seconds and nanoseconds (as OpenTelemetry's millisToHrTime splits it) */
 const ORIGIN_SEC = Math.trunc(performance.timeOrigin / 1000);
 const ORIGIN_NANOS = Math.round((performance.timeOrigin % 1000) * 1e6);
 
-/** Epoch time of a performance.now() reading: the sum OpenTelemetry's hrTime() makes, without a floating-point remainder. */
-export function epochOfPerformance(ms: number): HrTime {
+/**
+ * Epoch time of a performance.now() reading as seconds and nanoseconds, in `out` (no allocation:
+ * the encoder calls this twice for every span): the sum OpenTelemetry's hrTime() makes, without
+ * a floating-point remainder.
+ */
+export function epochOfPerformanceInto(ms: number, out: Float64Array): void {
   const whole = Math.floor(ms);
   const sec = Math.floor(whole / 1000);
   let nanos = ORIGIN_NANOS + (whole - sec * 1000) * 1e6 + Math.round((ms - whole) * 1e6);
   let carry = 0;
   if (nanos >= 1e9) { nanos -= 1e9; carry = 1; }
-  return [ORIGIN_SEC + sec + carry, nanos];
+  out[0] = ORIGIN_SEC + sec + carry;
+  out[1] = nanos;
+}
+
+const scratchTime = new Float64Array(2);
+
+/** Epoch time of a performance.now() reading, as an HrTime (epochOfPerformanceInto). */
+export function epochOfPerformance(ms: number): HrTime {
+  epochOfPerformanceInto(ms, scratchTime);
+  return [scratchTime[0]!, scratchTime[1]!];
 }
 
 /**
- * Random ids, cut from a pool of random bytes and its hex string: one system call and one hex
- * conversion per 4096 spans, an id a substring (V8 shares the pool's characters). A full pool is
- * replaced, not refilled: spans keep a reference to the bytes of their ids (the encoder copies
- * them instead of decoding hex).
+ * Random ids, cut from a pool of random bytes: one system call per 4096 spans. A recorded span
+ * keeps where its ids are in the pool (the encoder copies the bytes) and makes their hex only if
+ * something asks for its SpanContext, which the spans of a cached GET never do. A full pool is
+ * replaced, not refilled (spans still point into the old one).
  */
 const POOL_BYTES = 65536;
 let pool = Buffer.alloc(0);
-let poolHex = '';
 let poolAt = 0;
 
-/** An id: its hex, and where its bytes are. */
-interface Id { hex: string; bytes: Buffer; at: number }
-
-function newId(length: number): Id {
-  if (poolAt + length > pool.length) {
-    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
-    poolHex = pool.toString('hex');
-    poolAt = 0;
+/** Cuts `length` random bytes from the pool (they are `pool` at the returned offset), never all zero (an invalid id). */
+function cutId(length: number): number {
+  for (;;) {
+    if (poolAt + length > pool.length) {
+      pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
+      poolAt = 0;
+    }
+    const at = poolAt;
+    poolAt += length;
+    for (let i = at; i < at + length; i++) if (pool[i] !== 0) return at;
   }
-  const at = poolAt;
-  poolAt += length;
-  return { hex: poolHex.substring(2 * at, 2 * (at + length)), bytes: pool, at };
 }
 
-function newSpanId(): Id {
-  for (;;) {
-    const id = newId(8);
-    if (id.hex !== INVALID_SPANID) return id;
-  }
+function hexOf(bytes: Buffer, at: number, length: number): string {
+  return bytes.toString('hex', at, at + length);
 }
 
 export class SpanRecorder implements Tracer {
@@ -89,27 +98,35 @@ export class SpanRecorder implements Tracer {
     this.threshold = Math.min(1, Math.max(0, sampleRatio)) * 0x100000000;
   }
 
-  startSpan(name: string, options: SpanOptions = {}, context: Context = ROOT_CONTEXT): Span {
+  startSpan(name: string, options: SpanOptions = NO_OPTIONS, context: Context = ROOT_CONTEXT): Span {
     const parentSpan = options.root ? undefined : trace.getSpan(context);
+    // The common case: a child of a span recorded here takes its trace from it, no SpanContext made.
+    if (parentSpan instanceof RecordedSpan) {
+      const spanAt = cutId(8);
+      return new RecordedSpan(this, this.sink, name, options, pool, spanAt, parentSpan.traceIdBytes, parentSpan.traceIdAt, parentSpan.traceIdHex, parentSpan.traceState, parentSpan, undefined);
+    }
     let parent = parentSpan?.spanContext();
     if (parent && (parent.traceId === INVALID_TRACEID || parent.spanId === INVALID_SPANID)) parent = undefined;
-    let ctx: SpanContext;
-    let traceId: Id | undefined;
-    const spanId = newSpanId();
     if (parent) {
-      ctx = { traceId: parent.traceId, spanId: spanId.hex, traceFlags: parent.traceFlags & TraceFlags.SAMPLED };
-      if (parent.traceState) ctx.traceState = parent.traceState;
-    } else {
-      traceId = newId(16);
-      if (traceId.hex === INVALID_TRACEID) return this.startSpan(name, options, context);
-      const sampled = traceId.bytes.readUInt32BE(traceId.at + 12) < this.threshold; // the trace id's last 4 bytes
-      ctx = { traceId: traceId.hex, spanId: spanId.hex, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE };
+      // a remote parent (the client's traceparent) or a span of another tracer
+      const spanAt = cutId(8);
+      if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) {
+        const ctx: SpanContext = { traceId: parent.traceId, spanId: hexOf(pool, spanAt, 8), traceFlags: TraceFlags.NONE };
+        if (parent.traceState) ctx.traceState = parent.traceState;
+        return trace.wrapSpanContext(ctx);
+      }
+      return new RecordedSpan(this, this.sink, name, options, pool, spanAt, undefined, 0, parent.traceId, parent.traceState, undefined, parent);
     }
-    // Not sampled: a span that only carries the ids, so its children know not to record either.
-    if ((ctx.traceFlags & TraceFlags.SAMPLED) === 0) return trace.wrapSpanContext(ctx);
-    const recordedParent = parent && parentSpan instanceof RecordedSpan ? parentSpan : undefined;
-    if (!traceId && recordedParent) traceId = recordedParent.traceIdBytes;
-    return new RecordedSpan(this, this.sink, name, options, ctx, parent, spanId, traceId, recordedParent?.spanIdBytes);
+    const traceAt = cutId(16);
+    const traceBytes = pool;
+    const spanAt = cutId(8);
+    const spanBytes = pool;
+    // Not sampled (decided from the trace id's last 4 bytes): a span that only carries the ids, so
+    // its children know not to record either.
+    if (traceBytes.readUInt32BE(traceAt + 12) >= this.threshold) {
+      return trace.wrapSpanContext({ traceId: hexOf(traceBytes, traceAt, 16), spanId: hexOf(spanBytes, spanAt, 8), traceFlags: TraceFlags.NONE });
+    }
+    return new RecordedSpan(this, this.sink, name, options, spanBytes, spanAt, traceBytes, traceAt, undefined, undefined, undefined, undefined);
   }
 
   /** No context manager is installed (trace-context.ts): the span is handed to `fn`, never made "active". */
@@ -139,23 +156,38 @@ export class RecordedSpan implements Span, ReadableSpan {
   readonly givenStart?: HrTime;
   givenEnd?: HrTime;
 
+  /** made when first asked for (spanContext) */
+  private context: SpanContext | undefined;
+
   constructor(
     private readonly recorder: SpanRecorder,
     private readonly sink: EndedSpanSink,
     public name: string,
     options: SpanOptions,
-    private readonly context: SpanContext,
-    readonly parentSpanContext: SpanContext | undefined,
-    /** where the bytes of the ids are (the encoder copies them); undefined: decode the hex */
-    readonly spanIdBytes: Id,
-    readonly traceIdBytes: Id | undefined,
-    readonly parentSpanIdBytes: Id | undefined,
+    /** where the span id's 8 bytes are (the encoder copies them) */
+    readonly spanIdBytes: Buffer,
+    readonly spanIdAt: number,
+    /** where the trace id's 16 bytes are; undefined when the trace came from elsewhere (then traceIdHex) */
+    readonly traceIdBytes: Buffer | undefined,
+    readonly traceIdAt: number,
+    /** the trace id as hex when it came from a remote parent or another tracer */
+    readonly traceIdHex: string | undefined,
+    readonly traceState: TraceState | undefined,
+    /** the parent when it was recorded here (its ids are its own bytes) */
+    readonly recordedParent: RecordedSpan | undefined,
+    /** the parent's SpanContext otherwise (remote, or another tracer's) */
+    private readonly otherParent: SpanContext | undefined,
   ) {
     this.kind = options.kind ?? SpanKind.INTERNAL;
     this.startMs = performance.now();
     if (options.startTime !== undefined) this.givenStart = timeInputToHrTime(options.startTime);
     if (options.attributes) this.setAttributes(options.attributes);
     if (options.links) this.addLinks(options.links);
+  }
+
+  /** ReadableSpan's parent: made from the parent's ids when asked for */
+  get parentSpanContext(): SpanContext | undefined {
+    return this.recordedParent ? this.recordedParent.spanContext() : this.otherParent;
   }
 
   get attributes(): Attributes {
@@ -174,7 +206,11 @@ export class RecordedSpan implements Span, ReadableSpan {
   get duration(): HrTime { return this.ended ? hrTimeDuration(this.startTime, this.endTime) : [0, 0]; }
 
   spanContext(): SpanContext {
-    return this.context;
+    if (this.context) return this.context;
+    const traceId = this.traceIdHex ?? hexOf(this.traceIdBytes!, this.traceIdAt, 16);
+    const c: SpanContext = { traceId, spanId: hexOf(this.spanIdBytes, this.spanIdAt, 8), traceFlags: TraceFlags.SAMPLED };
+    if (this.traceState) c.traceState = this.traceState;
+    return (this.context = c);
   }
 
   isRecording(): boolean {

@@ -31,6 +31,7 @@ function appWith(tracer: ReturnType<typeof startTracing>['tracer'], lines: strin
     if (ctx.path === '/boom') throw new Error('boom');
     ctx.state.route = 'manifest';
     ctx.state.repository = 'dockerhub/library/alpine';
+    ctx.state.upstreamRoute = { upstream: 'dockerhub', repository: 'library/alpine' };
     const trace = requestTrace(ctx.state);
     await cacheLookup(trace, 'manifest', async () => undefined);
     await withSpan(trace, SpanName.policy, {}, async (_span, inner) => { log.info('deciding', traceLogFields(inner)); });
@@ -50,7 +51,7 @@ test('safeUrl drops credentials and the query', () => {
   assert.equal(safeUrl('not a url'), '');
 });
 
-test('server span: route template, repository split, children, log correlation, 5xx is an error', async () => {
+test('server span: route template, upstream and repository, children, log correlation, 5xx is an error', async () => {
   const exporter = new InMemorySpanExporter();
   const t = startTracing({ endpoint: 'http://127.0.0.1:9', serviceName: 's', sampleRatio: 1, logger: silentLogger, exporter, exportDelayMs: 1 });
   const lines: string[] = [];

@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import { PORTCULLIS_VERSION } from '../version.js';
 import { Semconv } from './attributes.js';
 import { EncodingSpanProcessor } from './encoding-span-processor.js';
-import { createOtlpEncodedSink } from './otlp-exporter.js';
+import { createExportThreadSink } from './export-thread-sink.js';
 import { SpanRecorder } from './span-recorder.js';
 
 export interface TracingOptions {
@@ -146,7 +146,7 @@ function spanProcessor(opts: TracingOptions, url: string): SpanProcessor {
   const dropped = rateLimitedWarning(opts.logger, 'trace export queue full: spans dropped (is the collector keeping up?)');
   const encodeWarn = rateLimitedWarning(opts.logger, 'span not exported: it could not be encoded');
   const unencodable = (error: Error) => encodeWarn({ error: error.message });
-  return new EncodingSpanProcessor(createOtlpEncodedSink({ url, headers: opts.headers, timeoutMillis: 10_000 }), {
+  return new EncodingSpanProcessor(createExportThreadSink({ url, headers: opts.headers, timeoutMillis: 10_000 }), {
     maxBatchSpans: EXPORT_BATCH_SPANS,
     maxQueueSpans: MAX_QUEUED_SPANS,
     delayMs,

@@ -1,9 +1,10 @@
-/** Koa middleware order only: tracing → access log/metrics → errors → loop guard → auth → routes. */
+/** Koa middleware order only: access log/metrics (and its observers: tracing) → errors → loop guard → auth → routes. */
 import Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Logger } from './log.js';
 import type { Metrics } from './telemetry/metrics.js';
 import { accessLog } from './http/access-log.js';
+import type { RequestObserver } from './http/request-observer.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { viaLoopGuard } from './http/via.js';
 import { RegistryError } from './errors.js';
@@ -12,8 +13,8 @@ export interface AppParts {
   logger: Logger;
   metrics: Metrics;
   viaToken: string;
-  /** middleware wrapping everything, even the access log and the error writer (tracing) */
-  outer?: Middleware[];
+  /** watch every request from outside the error writer (tracing), in the access log's frame */
+  observers?: RequestObserver[];
   /** middleware that runs before any route (telemetry, auth, …) in order */
   before?: Middleware[];
   routes: Middleware[];
@@ -23,8 +24,7 @@ export function createApp(parts: AppParts): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.on('error', () => {}); // errors are written and logged by errorMiddleware
-  for (const m of parts.outer ?? []) app.use(m);
-  app.use(accessLog(parts.metrics, parts.logger));
+  app.use(accessLog(parts.metrics, parts.logger, parts.observers));
   app.use(errorMiddleware(parts.logger));
   app.use(viaLoopGuard(parts.viaToken));
   for (const m of parts.before ?? []) app.use(m);

@@ -22,6 +22,7 @@ import { ReferrersService } from './registry/referrers-service.js';
 import { openGate, type PullGate } from './registry/pull-gate.js';
 import { v2Routes } from './registry/v2-routes.js';
 import { healthRoutes, type ReadinessCheck } from './http/health-routes.js';
+import type { RequestObserver } from './http/request-observer.js';
 import { createHardenedServer, requestHardening } from './http/hardening.js';
 import { createApp } from './app.js';
 
@@ -41,8 +42,8 @@ export interface CoreServices {
 /** What later layers (the gate, auth, APIs, telemetry) plug into the server. */
 export interface Extensions {
   gate?: PullGate;
-  /** outermost middleware: sees the final status of every request (tracing) */
-  outer?: Middleware[];
+  /** watch every request from outside the error writer, with its final status (tracing) */
+  observers?: RequestObserver[];
   before?: Middleware[];
   routes?: Middleware[];
   readiness?: ReadinessCheck[];
@@ -99,7 +100,7 @@ export async function startGateway(config: Config, opts: { logger?: Logger; metr
   let draining = false;
   const app = createApp({
     logger, metrics, viaToken: viaToken(config),
-    outer: ext.outer,
+    observers: ext.observers,
     before: [requestHardening(), ...(ext.before ?? [])],
     routes: [
       healthRoutes({ metrics, metricsPath: config.telemetry.metricsPath, readiness: () => ext.readiness ?? [], draining: () => draining }),

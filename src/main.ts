@@ -29,7 +29,7 @@ export function mergeExtensions(parts: Extensions[]): Extensions {
   if (gates.length > 1) throw new Error('more than one pull gate configured');
   return {
     gate: gates[0],
-    outer: parts.flatMap((p) => p.outer ?? []),
+    observers: parts.flatMap((p) => p.observers ?? []),
     before: parts.flatMap((p) => p.before ?? []),
     routes: parts.flatMap((p) => p.routes ?? []),
     readiness: parts.flatMap((p) => p.readiness ?? []),

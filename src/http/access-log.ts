@@ -1,15 +1,23 @@
-/** Request metrics and one log line per request that failed or was slow. */
+/** Request metrics, one log line per request that failed or was slow, and the request observers (tracing). */
 import type { Context, Next } from 'koa';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { traceLogFields } from '../telemetry/trace-context.js';
+import type { RequestObserver } from './request-observer.js';
 
-export function accessLog(metrics: Metrics, logger: Logger) {
+export function accessLog(metrics: Metrics, logger: Logger, observers: readonly RequestObserver[] = []) {
   return async function access(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
+    for (let i = 0; i < observers.length; i++) observers[i]!.begin(ctx);
+    let thrown: unknown;
     try {
       await next();
+    } catch (e) {
+      thrown = e;
+      throw e;
     } finally {
+      // observers first: the server span's context is what the log line below names
+      for (let i = 0; i < observers.length; i++) observers[i]!.end(ctx, thrown);
       const route = (ctx.state.route as string | undefined) ?? (ctx.path.startsWith('/v2') ? 'v2' : 'other');
       const done = () => {
         const seconds = (performance.now() - started) / 1000;

@@ -670,10 +670,19 @@ export class EncodedSpanBatch {
 
   /** Encodes one span; when encoding throws, the batch is left as it was. */
   add(s: ReadableSpan): void {
-    let scopes = this.groups.get(s.resource);
-    if (!scopes) this.groups.set(s.resource, (scopes = new Map()));
-    let w = scopes.get(s.instrumentationScope);
-    if (!w) scopes.set(s.instrumentationScope, (w = this.free.pop() ?? new Writer(CHUNK_SIZE)));
+    const resource = s.resource;
+    const scope = s.instrumentationScope;
+    let scopes: Map<InstrumentationScope, Writer> | undefined;
+    let w: Writer | undefined;
+    if (this.lastWriter && resource === this.lastResource && scope === this.lastScope) {
+      // the common case: the same group as the span before (no table lookups)
+      w = this.lastWriter;
+    } else {
+      scopes = this.groups.get(resource);
+      if (!scopes) this.groups.set(resource, (scopes = new Map()));
+      w = scopes.get(scope);
+      if (!w) scopes.set(scope, (w = this.free.pop() ?? new Writer(CHUNK_SIZE)));
+    }
     const before = w.pos;
     try {
       w.tag(2, LEN);
@@ -682,13 +691,29 @@ export class EncodedSpanBatch {
       // all or nothing: half a span, or an empty group, would corrupt the whole batch
       w.pos = before;
       if (before === 0) {
-        scopes.delete(s.instrumentationScope);
+        scopes ??= this.groups.get(resource)!;
+        scopes.delete(scope);
         this.free.push(w);
-        if (scopes.size === 0) this.groups.delete(s.resource);
+        if (scopes.size === 0) this.groups.delete(resource);
+        this.forgetLast();
       }
       throw e;
     }
+    this.lastResource = resource;
+    this.lastScope = scope;
+    this.lastWriter = w;
     this.count++;
+  }
+
+  /** the group of the last span added (its writer is still in `groups`) */
+  private lastResource: Resource | undefined;
+  private lastScope: InstrumentationScope | undefined;
+  private lastWriter: Writer | undefined;
+
+  private forgetLast(): void {
+    this.lastResource = undefined;
+    this.lastScope = undefined;
+    this.lastWriter = undefined;
   }
 
   /** The request's bytes (a copy: the batch is empty and reusable after). */
@@ -709,6 +734,7 @@ export class EncodedSpanBatch {
       }
     }
     this.groups.clear();
+    this.forgetLast();
     this.count = 0;
     return body;
   }

@@ -1,15 +1,18 @@
 /**
- * Koa middleware: one SERVER span per request, child of the client's W3C `traceparent` when sent.
- * It runs outermost (before the access log and the error writer). A buffered response (a manifest,
+ * One SERVER span per request, child of the client's W3C `traceparent` when sent: a request
+ * observer, run by the access log outside the error writer. A buffered response (a manifest,
  * an error) ends the span when the middleware returns, as Koa is about to write it in one go; a
  * streamed one (a blob) ends it when the response is finished or aborted, timed to its last byte.
  * The request's trace context is `ctx.state.trace` for the layers below (requestTrace).
  */
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 import { SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Attr, ROUTE_TEMPLATES, Semconv, serverSpanName } from './attributes.js';
-import { NO_TRACE, markClientTrace } from './trace-context.js';
+import { NO_TRACE, markClientTrace, requestTrace } from './trace-context.js';
+import type { RequestObserver } from '../http/request-observer.js';
+
+const SERVER = { kind: SpanKind.SERVER };
 
 const propagator = new W3CTraceContextPropagator();
 
@@ -47,7 +50,7 @@ function buffered(ctx: Context): boolean {
   return body === null || body === undefined || typeof (body as { pipe?: unknown }).pipe !== 'function';
 }
 
-export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string }): Middleware {
+export function serverSpans(tracer: Tracer, opts: { metricsPath: string }): RequestObserver {
   /** Names the span by its route and records the outcome, then ends it. */
   const finish = (ctx: Context, span: Span, thrown: unknown, aborted: boolean): void => {
     const route = ctx.state.route as string | undefined;
@@ -68,32 +71,37 @@ export function serverSpanMiddleware(tracer: Tracer, opts: { metricsPath: string
     span.end();
   };
 
-  return async function serverSpan(ctx: Context, next: Next): Promise<void> {
-    const parent = ctx.headers.traceparent === undefined ? NO_TRACE : propagator.extract(NO_TRACE, ctx.headers, defaultTextMapGetter);
-    const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER }, parent);
-    const active = parent === NO_TRACE ? trace.setSpan(NO_TRACE, span) : markClientTrace(trace.setSpan(parent, span));
-    // Not sampled: the context still carries the span, so children know not to record.
-    ctx.state.trace = active;
-    if (!span.isRecording()) return next();
-    const req = ctx.req;
-    span.setAttribute(Semconv.httpRequestMethod, req.method!);
-    span.setAttribute(Semconv.urlPath, ctx.path.length > 1024 ? ctx.path.slice(0, 1024) : ctx.path);
-    span.setAttribute(Semconv.urlScheme, (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
-    const address = req.socket.remoteAddress;
-    if (address) span.setAttribute(Semconv.clientAddress, address);
-    const ua = req.headers['user-agent'];
-    if (ua) span.setAttribute(Semconv.userAgentOriginal, ua.length > 256 ? ua.slice(0, 256) : ua);
-    try {
-      await next();
-    } catch (e) {
-      // past the error writer: Koa writes its own 500 after this, so the span waits for it
-      if (e instanceof Error) span.recordException(e);
-      ctx.res.once('close', () => finish(ctx, span, e, !ctx.res.writableFinished));
-      throw e;
-    }
-    // A buffered body is written right after this returns; a stream (a blob) is timed to its last byte.
-    if (buffered(ctx)) finish(ctx, span, undefined, false);
-    else if (ctx.res.writableFinished) finish(ctx, span, undefined, false);
-    else ctx.res.once('close', () => finish(ctx, span, undefined, !ctx.res.writableFinished));
+  return {
+    begin(ctx: Context): void {
+      const parent = ctx.headers.traceparent === undefined ? NO_TRACE : propagator.extract(NO_TRACE, ctx.headers, defaultTextMapGetter);
+      const span = tracer.startSpan(ctx.method, SERVER, parent);
+      // Not sampled: the context still carries the span, so children know not to record.
+      ctx.state.trace = parent === NO_TRACE ? trace.setSpan(NO_TRACE, span) : markClientTrace(trace.setSpan(parent, span));
+      if (!span.isRecording()) return;
+      const req = ctx.req;
+      span.setAttribute(Semconv.httpRequestMethod, req.method!);
+      span.setAttribute(Semconv.urlPath, ctx.path.length > 1024 ? ctx.path.slice(0, 1024) : ctx.path);
+      span.setAttribute(Semconv.urlScheme, (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+      const address = req.socket.remoteAddress;
+      if (address) span.setAttribute(Semconv.clientAddress, address);
+      const ua = req.headers['user-agent'];
+      if (ua) span.setAttribute(Semconv.userAgentOriginal, ua.length > 256 ? ua.slice(0, 256) : ua);
+    },
+
+    end(ctx: Context, thrown: unknown): void {
+      const span = trace.getSpan(requestTrace(ctx.state));
+      if (!span?.isRecording()) return;
+      if (thrown !== undefined) {
+        // past the error writer: Koa writes its own 500 after this, so the span waits for it
+        if (thrown instanceof Error) span.recordException(thrown);
+        ctx.res.once('close', () => finish(ctx, span, thrown, !ctx.res.writableFinished));
+      } else if (buffered(ctx) || ctx.res.writableFinished) {
+        // Koa writes a buffered body right after this returns
+        finish(ctx, span, undefined, false);
+      } else {
+        // a stream (a blob) is timed to its last byte
+        ctx.res.once('close', () => finish(ctx, span, undefined, !ctx.res.writableFinished));
+      }
+    },
   };
 }

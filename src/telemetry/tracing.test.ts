@@ -6,7 +6,7 @@ import Koa from 'koa';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { silentLogger, createLogger } from '../log.js';
 import { startTracing, tracesUrl } from './tracing.js';
-import { serverSpanMiddleware } from './server-span.js';
+import { serverSpans } from './server-span.js';
 import { cacheLookup, safeUrl, withSpan } from './spans.js';
 import { Attr, Semconv, SpanName } from './attributes.js';
 import { requestTrace, traceLogFields } from './trace-context.js';
@@ -22,7 +22,12 @@ function appWith(tracer: ReturnType<typeof startTracing>['tracer'], lines: strin
   const log = createLogger('info', {}, (l) => lines.push(l));
   const app = new Koa();
   app.silent = true;
-  app.use(serverSpanMiddleware(tracer, { metricsPath: '/metrics' }));
+  const spans = serverSpans(tracer, { metricsPath: '/metrics' });
+  app.use(async (ctx, next) => { // what the access log does with its observers
+    spans.begin(ctx);
+    let thrown: unknown;
+    try { await next(); } catch (e) { thrown = e; throw e; } finally { spans.end(ctx, thrown); }
+  });
   app.use(async (ctx, next) => {
     try { await next(); } catch { ctx.status = 503; ctx.state.errorCode = 'UNAVAILABLE'; }
   });

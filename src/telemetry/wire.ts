@@ -1,11 +1,12 @@
 /**
  * The telemetry extension: traces (when `telemetry.otlpEndpoint` is set) and scrape-time cache
- * gauges. Listed first in main.ts EXTENSIONS so its server span wraps every request.
+ * gauges. Its server span is a request observer (app.ts): it wraps every request whatever the
+ * order of main.ts EXTENSIONS.
  */
 import type { CoreServices, Extensions } from '../gateway.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from './tracing.js';
-import { serverSpanMiddleware } from './server-span.js';
+import { serverSpans } from './server-span.js';
 
 export interface TelemetryOptions {
   /** replaces the OTLP exporter (tests) */
@@ -29,7 +30,7 @@ export function createTelemetryExtension(opts: TelemetryOptions = {}) {
       exportDelayMs: opts.exportDelayMs,
     });
     return {
-      outer: [serverSpanMiddleware(tracing.tracer, { metricsPath: t.metricsPath })],
+      observers: [serverSpans(tracing.tracer, { metricsPath: t.metricsPath })],
       onClose: () => tracing.shutdown(),
     };
   };

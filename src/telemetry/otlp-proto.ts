@@ -5,8 +5,9 @@
  * measures the ratio): strings are written by a JIT-friendly ASCII loop instead of a TextEncoder
  * call each, keys and names are encoded once, ids are copied from their bytes or decoded from hex
  * in place, and a request's spans (span-recorder.ts) are written in one pass whose lengths are
- * known up front (recordedSpanFast). With every request traced, encoding is paid for each of a
- * cached manifest GET's 3 spans.
+ * known up front (recordedSpanFast), an attribute whose value repeats from the span of that name
+ * before as one copy of its kept encoding. With every request traced, encoding is paid for each
+ * of a cached manifest GET's 3 spans.
  *
  * Field numbers: opentelemetry-proto, trace/v1/trace.proto and common/v1/common.proto.
  */
@@ -417,7 +418,17 @@ function recordedIdentity(w: Writer, s: RecordedSpan): void {
  * one name set the same keys in the same order, so an identity comparison finds a key's
  * encoding instead of a table lookup.
  */
-interface KeysOfName { name: Buffer; keys: string[]; encoded: Buffer[] }
+interface KeysOfName {
+  name: Buffer;
+  keys: string[];
+  encoded: Buffer[];
+  /** the value each key had last time, and once it came twice in a row, the whole attribute's encoding */
+  values: unknown[];
+  pairs: Array<Buffer | undefined>;
+}
+/** Attributes whose whole encoding is kept: the first few of a span, up to this many bytes (bounds the memory: names × 16 × 128). */
+const KEPT_PAIRS = 16;
+const KEPT_PAIR_BYTES = 128;
 const KEYS_OF_NAME = new Map<string, KeysOfName>();
 
 function keysOf(spanName: string): KeysOfName | undefined {
@@ -425,13 +436,17 @@ function keysOf(spanName: string): KeysOfName | undefined {
   if (!memo) {
     const name = encodedKnown(spanName); // bounds this table too
     if (!name) return undefined;
-    KEYS_OF_NAME.set(spanName, (memo = { name, keys: [], encoded: [] }));
+    KEYS_OF_NAME.set(spanName, (memo = { name, keys: [], encoded: [], values: [], pairs: [] }));
   }
   return memo;
 }
 
 /** per attribute of the span being written by recordedSpanFast: its key's encoding and the lengths of its parts */
 const FAST_KEYS: Buffer[] = [];
+/** the attribute's whole encoding when it is the same as last time (written with one copy) */
+const FAST_PAIRS: Array<Buffer | undefined> = [];
+/** 1: the value came twice in a row; keep its encoding once written */
+const FAST_KEEP = new Uint8Array(SPAN_LIMIT);
 const FAST_ANY = new Int32Array(SPAN_LIMIT);
 const FAST_KV = new Int32Array(SPAN_LIMIT);
 
@@ -456,16 +471,32 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
   let attributeBytes = 0;
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
+    const v = values[i];
     let key: Buffer | undefined;
+    FAST_KEEP[i] = 0;
     if (memo.keys[i] === k) {
       key = memo.encoded[i]!;
+      if (memo.values[i] === v) {
+        const pair = memo.pairs[i];
+        if (pair) {
+          FAST_PAIRS[i] = pair;
+          attributeBytes += pair.length;
+          continue;
+        }
+        if (i < KEPT_PAIRS) FAST_KEEP[i] = 1;
+      } else {
+        memo.values[i] = v;
+        memo.pairs[i] = undefined;
+      }
     } else {
       key = encodedKnown(k);
       if (!key) return false;
       memo.keys[i] = k;
       memo.encoded[i] = key;
+      memo.values[i] = v;
+      memo.pairs[i] = undefined;
     }
-    const v = values[i];
+    FAST_PAIRS[i] = undefined;
     let any: number;
     if (typeof v === 'string') {
       if (v.length > 0x3fff) return false;
@@ -516,6 +547,13 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
   b = w.buf;
   p = w.pos;
   for (let i = 0; i < n; i++) {
+    const pair = FAST_PAIRS[i];
+    if (pair !== undefined) {
+      b.set(pair, p);
+      p += pair.length;
+      continue;
+    }
+    const from = p;
     const kv = FAST_KV[i]!;
     b[p++] = 0x4a;
     if (kv > 0x7f) { b[p++] = (kv & 0x7f) | 0x80; b[p++] = kv >>> 7; } else b[p++] = kv;
@@ -553,6 +591,11 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
         if (x <= 0x7f) { b[p++] = x; break; }
         b[p++] = (x & 0x7f) | 0x80;
       }
+    }
+    if (FAST_KEEP[i] === 1 && p - from <= KEPT_PAIR_BYTES) {
+      const kept = Buffer.allocUnsafe(p - from);
+      b.copy(kept, 0, from, p);
+      memo.pairs[i] = kept;
     }
   }
   b[p++] = 0x50; b[p++] = s.droppedAttributesCount;

@@ -65,6 +65,34 @@ test('spans of our own traces (the one-pass encoder) encode to the same bytes as
   assert.ok(ours.equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(ended)!)), 'byte-identical');
 });
 
+test('spans of one name, one after another, encode right when their values repeat, change, or stop being ASCII', () => {
+  // The one-pass encoder keeps an attribute's whole encoding once its value came twice in a row.
+  const { r, ended } = recorder();
+  const values: Array<[string, number, boolean, string]> = [
+    ['GET', 200, true, '/v2/a/manifests/1'], ['GET', 200, true, '/v2/a/manifests/1'], ['GET', 200, true, ['/v2/a', 'manifests/1'].join('/')],
+    ['HEAD', 200, true, '/v2/a/manifests/1'], ['HEAD', 404, false, '/v2/b/manifests/2'], ['HEAD', 404, false, '/v2/b/manifests/2'],
+    ['GET', 404, false, '/v2/ünïcödé/manifests/2'], ['GET', 404, false, '/v2/ünïcödé/manifests/2'], ['GET', 200, true, '/v2/a/manifests/1'],
+  ];
+  for (const [method, status, hit, path] of values) {
+    const s = r.startSpan('GET /v2/{name}/manifests/{reference}', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    s.setAttribute('http.request.method', method);
+    s.setAttribute('url.path', path);
+    s.setAttribute('http.response.status_code', status);
+    s.setAttribute('portcullis.cache.hit', hit);
+    s.end();
+  }
+  // the same keys in another order, and a key fewer
+  const other = r.startSpan('GET /v2/{name}/manifests/{reference}', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+  other.setAttribute('url.path', '/v2/a/manifests/1');
+  other.setAttribute('http.request.method', 'GET');
+  other.end();
+  for (let i = 0; i < ended.length; i++) {
+    const one = [ended[i]!];
+    assert.ok(Buffer.from(encodeTraceExportRequest(one)).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(one)!)), `span ${i}`);
+  }
+  assert.ok(Buffer.from(encodeTraceExportRequest(ended)).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(ended)!)), 'all of them');
+});
+
 test('parents: a child continues its parent\'s trace; a remote parent\'s sampling decision and trace state are kept', () => {
   const { r, ended } = recorder(0);
   const sampledRemote = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: new TraceState('k=v') });

@@ -2,7 +2,8 @@
  * Tracing overhead on warm manifest GETs by digest (wrk, GET): `portcullis serve` (every
  * extension, as in production) with tracing off against tracing at 100 % sampling exporting over
  * OTLP/HTTP to a local receiver, in the same run. Each variant is its own process (the OpenTelemetry
- * API is process-global) logging to a file. Measured runs alternate; the result is the median of
+ * API is process-global) logging to a file, started afresh and warmed up in every round (JIT
+ * luck differs from process to process). Measured runs alternate; the result is the median of
  * the per-round ratios. The receiver only counts what arrives (it must not steal the CPU the
  * exporter is charged for), and the spans it got are checked against the requests served, so a
  * pipeline that drops spans cannot look cheap.
@@ -29,7 +30,8 @@ import { EXPORT_BATCH_SPANS, tracesUrl } from '../src/telemetry/tracing.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-interface Variant { name: string; proc: ChildProcess; url: string; results: WrkResult[]; cpuPerRequest: number[]; mainCpuPerRequest: number[]; exited: Promise<number | null> }
+interface Variant { name: string; proc: ChildProcess; url: string; exited: Promise<number | null> }
+interface Measured { name: string; results: WrkResult[]; cpuPerRequest: number[]; mainCpuPerRequest: number[] }
 
 /**
  * A collector stand-in that counts the spans arriving as OTLP/protobuf by walking the wire format
@@ -115,7 +117,7 @@ async function startVariant(name: string, dir: TempDir, registryUrl: string, tel
   const deadline = Date.now() + 30_000;
   for (;;) {
     const m = /"msg":"listening".*?"url":"([^"]+)"/.exec(readFileSync(logFile, 'utf8'));
-    if (m) return { name, proc, url: m[1]!, results: [], cpuPerRequest: [], mainCpuPerRequest: [], exited };
+    if (m) return { name, proc, url: m[1]!, exited };
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -131,60 +133,58 @@ export async function telemetryBench(opts: { seconds: number; rounds: number; co
     const image = await makeImage({ layers: [{ files: { 'etc/motd': 'telemetry bench\n' } }] });
     await pushImage(registry.url, 'bench/small', '1', image);
     await importSources(dir.join('vulndb'), [path.join(ROOT, 'test/fixtures/osv/Debian')]);
-    variants.push(
-      await startVariant('tracing off', dir, registry.url, { otlpEndpoint: '' }),
-      await startVariant('tracing 100 %', dir, registry.url, { otlpEndpoint: receiver.url, sampleRatio: 1 }),
-      await startVariant('tracing 0 %', dir, registry.url, { otlpEndpoint: others.url, sampleRatio: 0 }),
-      await startVariant('tracing 10 %', dir, registry.url, { otlpEndpoint: others.url, sampleRatio: 0.1 }),
-    );
+    const specs: Array<{ name: string; telemetry: Record<string, unknown> }> = [
+      { name: 'tracing off', telemetry: { otlpEndpoint: '' } },
+      { name: 'tracing 100 %', telemetry: { otlpEndpoint: receiver.url, sampleRatio: 1 } },
+      { name: 'tracing 0 %', telemetry: { otlpEndpoint: others.url, sampleRatio: 0 } },
+      { name: 'tracing 10 %', telemetry: { otlpEndpoint: others.url, sampleRatio: 0.1 } },
+    ];
     const headers = { accept: OCI_MANIFEST };
     const p = `/v2/bench/small/manifests/${image.digest}`;
-    for (const v of variants) {
-      const first = await curlGet(v.url + p, headers);
-      if (first.status !== 200) throw new Error(`warm-up GET on ${v.name}: HTTP ${first.status}`);
-      await runWrk(v.url + p, { threads: opts.threads, connections: opts.connections, durationSeconds: 2, headers });
-    }
-    // The warm-up's spans leave in the gateway's next batch (within its 2 s export delay): let
-    // them arrive before counting, or the measured rounds are charged for them.
-    let before = await receiver.stats();
-    for (let settled = Date.now() + 2_500, deadline = Date.now() + 15_000; Date.now() < deadline;) {
-      await new Promise((r) => setTimeout(r, 500));
-      const now = await receiver.stats();
-      if (now.spans !== before.spans) settled = Date.now() + 2_500;
-      before = now;
-      if (Date.now() >= settled) break;
-    }
+    // Every round starts each variant afresh: how a process's JIT compiled the hot path differs
+    // from process to process by several per cent, and would otherwise favour one variant for
+    // the whole run. Each is warmed up before it is measured, and stopped after (which flushes
+    // its last batch of spans).
+    const results = new Map(specs.map((x) => [x.name, { results: [] as WrkResult[], cpuPerRequest: [] as number[], mainCpuPerRequest: [] as number[] }]));
     let tracedRequests = 0;
     for (let r = 0; r < opts.rounds; r++) {
-      const order = r % 2 === 0 ? variants : [...variants].reverse();
-      for (const v of order) {
+      const order = r % 2 === 0 ? specs : [...specs].reverse();
+      for (const spec of order) {
+        const v = await startVariant(spec.name, dir, registry.url, spec.telemetry);
+        variants.push(v);
+        const first = await curlGet(v.url + p, headers);
+        if (first.status !== 200) throw new Error(`warm-up GET on ${v.name}: HTTP ${first.status}`);
+        const warm = await runWrk(v.url + p, { threads: opts.threads, connections: opts.connections, durationSeconds: 2, headers });
         const cpu = cpuMicros(v.proc.pid!);
         const main = mainThreadMicros(v.proc.pid!);
         const res = await runWrk(v.url + p, { threads: opts.threads, connections: opts.connections, durationSeconds: opts.seconds, headers });
-        v.cpuPerRequest.push((cpuMicros(v.proc.pid!) - cpu) / res.requests);
-        v.mainCpuPerRequest.push((mainThreadMicros(v.proc.pid!) - main) / res.requests);
-        v.results.push(res);
-        if (v.name === 'tracing 100 %') tracedRequests += res.requests;
+        const acc = results.get(spec.name)!;
+        acc.cpuPerRequest.push((cpuMicros(v.proc.pid!) - cpu) / res.requests);
+        acc.mainCpuPerRequest.push((mainThreadMicros(v.proc.pid!) - main) / res.requests);
+        acc.results.push(res);
+        if (v.name === 'tracing 100 %') tracedRequests += 1 + warm.requests + res.requests;
+        v.proc.kill('SIGTERM');
+        await v.exited;
         progress(`round ${r + 1}, ${v.name}: ${res.requestsPerSecond.toFixed(0)} req/s, p99 ${res.latencyMs.p99} ms`);
       }
     }
-    // Stopping the traced gateway flushes its last batch.
-    for (const v of variants) { v.proc.kill('SIGTERM'); await v.exited; }
+    const before = { spans: 0, requests: 0, bytes: 0 };
     const after = await receiver.stats();
     const spans = after.spans - before.spans;
     // The export's share, measured apart: this process encodes and sends the same kind of spans.
     const exportPerSpan = await otlpExportMicrosPerSpan(tracesUrl(receiver.url), { batch: EXPORT_BATCH_SPANS, batches: 100, rounds: 5 });
     const encodeRatio = encodeCostRatio({ batch: EXPORT_BATCH_SPANS, repeats: 200, rounds: 5 });
-    const [off, on, unsampled, tenth] = variants as [Variant, Variant, Variant, Variant];
-    const rps = (v: Variant) => median(v.results.map((x) => x.requestsPerSecond));
-    const p99 = (v: Variant) => median(v.results.map((x) => x.latencyMs.p99));
-    const cpu = (v: Variant) => median(v.cpuPerRequest);
-    const mainCpu = (v: Variant) => median(v.mainCpuPerRequest);
+    const measured = specs.map((x) => ({ name: x.name, ...results.get(x.name)! }));
+    const [off, on, unsampled, tenth] = measured as [Measured, Measured, Measured, Measured];
+    const rps = (v: Measured) => median(v.results.map((x) => x.requestsPerSecond));
+    const p99 = (v: Measured) => median(v.results.map((x) => x.latencyMs.p99));
+    const cpu = (v: Measured) => median(v.cpuPerRequest);
+    const mainCpu = (v: Measured) => median(v.mainCpuPerRequest);
     const perRound = median(on.results.map((x, i) => ratio(x.requestsPerSecond, off.results[i]!.requestsPerSecond)));
-    const vsOff = (v: Variant) => median(v.results.map((x, i) => ratio(x.requestsPerSecond, off.results[i]!.requestsPerSecond)));
+    const vsOff = (v: Measured) => median(v.results.map((x, i) => ratio(x.requestsPerSecond, off.results[i]!.requestsPerSecond)));
     const section = new Section('Tracing overhead: warm manifest GET by digest (wrk)')
       .text(machine(), `wrk -t${opts.threads} -c${opts.connections} -d${opts.seconds}s, ${opts.rounds} alternating rounds, medians; \`portcullis serve\` with every extension, logs to a file; spans encoded on the main thread and sent as OTLP/protobuf over HTTP by the gateway's export thread to a receiver process at nice 19 (a stand-in for a collector on another machine).`)
-      .table(['variant', 'req/s (median)', 'p99 ms (median)', 'gateway CPU µs/request: all threads (main thread), medians', 'rounds (req/s)'], variants.map((v) => [v.name, rps(v).toFixed(0), p99(v).toFixed(2), `${cpu(v).toFixed(0)} (${mainCpu(v).toFixed(0)})`, v.results.map((x) => x.requestsPerSecond.toFixed(0)).join(', ')]))
+      .table(['variant', 'req/s (median)', 'p99 ms (median)', 'gateway CPU µs/request: all threads (main thread), medians', 'rounds (req/s)'], measured.map((v) => [v.name, rps(v).toFixed(0), p99(v).toFixed(2), `${cpu(v).toFixed(0)} (${mainCpu(v).toFixed(0)})`, v.results.map((x) => x.requestsPerSecond.toFixed(0)).join(', ')]))
       .text(`traced / untraced: **${formatRatio(perRound)}** (median of per-round ratios; overhead ${((1 - perRound) * 100).toFixed(1)} %; ratio of medians ${formatRatio(ratio(rps(on), rps(off)))}). `
         + `Spans received: ${spans} for ${tracedRequests} traced requests (${(spans / Math.max(1, tracedRequests)).toFixed(2)} per request; fewer than 1 means the batch queue dropped spans); `
         + `${after.requests - before.requests} export requests, ${((after.bytes - before.bytes) / 1e6).toFixed(1)} MB. `

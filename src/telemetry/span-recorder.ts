@@ -60,11 +60,13 @@ export function epochOfPerformance(ms: number): HrTime {
 /**
  * Random ids, cut from a pool of random bytes: one system call per 4096 spans. A recorded span
  * keeps where its ids are in the pool (the encoder copies the bytes) and makes their hex only if
- * something asks for its SpanContext, which the spans of a cached GET never do. A full pool is
- * replaced, not refilled (spans still point into the old one).
+ * something asks for its SpanContext, which the spans of a cached GET never do. The ids of spans
+ * that are not recorded are substrings of the pool's hex, made once per pool when first needed.
+ * A full pool is replaced, not refilled (spans still point into the old one).
  */
 const POOL_BYTES = 65536;
 let pool = Buffer.alloc(0);
+let poolHex: string | undefined;
 let poolAt = 0;
 
 /** Cuts `length` random bytes from the pool (they are `pool` at the returned offset), never all zero (an invalid id). */
@@ -72,6 +74,7 @@ function cutId(length: number): number {
   for (;;) {
     if (poolAt + length > pool.length) {
       pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
+      poolHex = undefined;
       poolAt = 0;
     }
     const at = poolAt;
@@ -81,7 +84,9 @@ function cutId(length: number): number {
 }
 
 function hexOf(bytes: Buffer, at: number, length: number): string {
-  return bytes.toString('hex', at, at + length);
+  if (bytes !== pool) return bytes.toString('hex', at, at + length);
+  poolHex ??= pool.toString('hex');
+  return poolHex.substring(2 * at, 2 * (at + length));
 }
 
 export class SpanRecorder implements Tracer {

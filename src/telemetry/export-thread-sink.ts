@@ -33,59 +33,69 @@ function startWorker(opts: OtlpExporterOptions): Worker {
   return new Worker(`import(${tsx}).then((api) => { api.register(); return import(${source}); })`, { eval: true, workerData: opts, name: WORKER_NAME });
 }
 
+/** A running export thread and the batches it holds (by id), each waiting for its result. */
+interface ExportThread {
+  worker: Worker;
+  pending: Map<number, (result: ExportResult) => void>;
+}
+
 export function createExportThreadSink(opts: OtlpExporterOptions): EncodedExportSink {
-  let worker: Worker | undefined;
+  let current: ExportThread | undefined;
   let nextId = 0;
-  const pending = new Map<number, (result: ExportResult) => void>();
   let closed: (() => void) | undefined;
 
-  const failAll = (error: Error) => {
-    for (const done of pending.values()) done({ code: ExportResultCode.FAILED, error });
-    pending.clear();
-  };
-
-  const start = (): Worker => {
-    const w = startWorker(opts);
-    w.unref(); // never what keeps the process up: shutdown flushes explicitly
-    w.on('message', (m: ExportThreadReply) => {
+  const start = (): ExportThread => {
+    const worker = startWorker(opts);
+    const thread: ExportThread = { worker, pending: new Map() };
+    /** The thread is gone (an uncaught error, or it exited): what it held fails, the next batch starts another. */
+    const lost = (error: Error) => {
+      if (current === thread) current = undefined;
+      const waiting = [...thread.pending.values()];
+      thread.pending.clear();
+      for (const done of waiting) done({ code: ExportResultCode.FAILED, error });
+    };
+    worker.unref(); // an idle thread never keeps the process up; one with a batch in flight does (see export)
+    worker.on('message', (m: ExportThreadReply) => {
       if (m.kind === 'closed') {
         closed?.();
         return;
       }
-      const done = pending.get(m.id);
-      pending.delete(m.id);
+      const done = thread.pending.get(m.id);
+      thread.pending.delete(m.id);
+      if (thread.pending.size === 0) worker.unref();
       done?.(m.code === ExportResultCode.SUCCESS ? { code: m.code } : { code: m.code, error: new Error(m.error ?? 'export failed') });
     });
-    w.on('error', (e) => failAll(e instanceof Error ? e : new Error(String(e))));
-    w.on('exit', (code) => {
-      if (worker === w) worker = undefined;
-      failAll(new Error(`the OTLP export thread exited (code ${code})`));
+    worker.on('error', (e) => lost(e instanceof Error ? e : new Error(String(e))));
+    worker.on('exit', (code) => {
+      lost(new Error(`the OTLP export thread exited (code ${code})`));
       closed?.();
     });
-    return w;
+    return thread;
   };
 
   return {
     export(batch: EncodedExport, done: (result: ExportResult) => void): void {
-      const w = (worker ??= start());
+      const thread = (current ??= start());
       const id = nextId++;
-      pending.set(id, done);
+      thread.pending.set(id, done);
+      if (thread.pending.size === 1) thread.worker.ref(); // a batch in flight (the last one, at shutdown) keeps the process up until it is sent
       const bytes = batch.bytes;
       // transferred when the bytes own their whole buffer (the encoder's batches do), else copied
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
       const message: ExportThreadRequest = { kind: 'export', id, bytes, spans: batch.spans };
-      w.postMessage(message, whole ? [bytes.buffer as ArrayBuffer] : []);
+      thread.worker.postMessage(message, whole ? [bytes.buffer as ArrayBuffer] : []);
     },
     async shutdown(): Promise<void> {
-      const w = worker;
-      if (!w) return;
+      const thread = current;
+      if (!thread) return;
+      thread.worker.ref();
       await new Promise<void>((resolve) => {
         closed = resolve;
         const message: ExportThreadRequest = { kind: 'shutdown' };
-        w.postMessage(message);
+        thread.worker.postMessage(message);
       });
-      worker = undefined;
-      await w.terminate();
+      current = undefined;
+      await thread.worker.terminate();
     },
   };
 }

@@ -426,7 +426,7 @@ interface KeysOfName {
   values: unknown[];
   pairs: Array<Buffer | undefined>;
 }
-/** Attributes whose whole encoding is kept: the first few of a span, up to this many bytes (bounds the memory: names × 16 × 128). */
+/** Attributes whose value and whole encoding are kept: the first few of a span, up to this many bytes or characters (bounds the memory: names × 16 × 128). */
 const KEPT_PAIRS = 16;
 const KEPT_PAIR_BYTES = 128;
 const KEYS_OF_NAME = new Map<string, KeysOfName>();
@@ -474,18 +474,20 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
     const v = values[i];
     let key: Buffer | undefined;
     FAST_KEEP[i] = 0;
+    // only short values of the first attributes are remembered (a bounded memo)
+    const kept = i < KEPT_PAIRS && (typeof v !== 'string' || v.length <= KEPT_PAIR_BYTES) ? v : undefined;
     if (memo.keys[i] === k) {
       key = memo.encoded[i]!;
-      if (memo.values[i] === v) {
+      if (kept !== undefined && memo.values[i] === kept) {
         const pair = memo.pairs[i];
         if (pair) {
           FAST_PAIRS[i] = pair;
           attributeBytes += pair.length;
           continue;
         }
-        if (i < KEPT_PAIRS) FAST_KEEP[i] = 1;
+        FAST_KEEP[i] = 1;
       } else {
-        memo.values[i] = v;
+        memo.values[i] = kept;
         memo.pairs[i] = undefined;
       }
     } else {
@@ -493,7 +495,7 @@ function recordedSpanFast(w: Writer, s: RecordedSpan): boolean {
       if (!key) return false;
       memo.keys[i] = k;
       memo.encoded[i] = key;
-      memo.values[i] = v;
+      memo.values[i] = kept;
       memo.pairs[i] = undefined;
     }
     FAST_PAIRS[i] = undefined;
